@@ -1,0 +1,28 @@
+using System.Diagnostics;
+using MixBit.Nn;
+using MixBit.Nn.Graph;
+using MixBit.Nn.Optim;
+
+namespace MixBit.Bench;
+
+/// <summary>Per-layer forward/backward milliseconds per training step, to see where time goes.</summary>
+public static class Profile
+{
+    public static void Run(ModelGraph graph, int batch, int steps)
+    {
+        var net = new Network(Model.Initialize(graph, 1));
+        var opt = new Sgd(net.Parameters, 0.9f) { LearningRate = 0.01f };
+        var x = EngineThroughput.RandomInput(graph, batch);
+        var labels = Enumerable.Range(0, batch).Select(i => i % graph.OutputShape.Channels).ToArray();
+        var loss = new SoftmaxCrossEntropy();
+        for (int s = 0; s < steps + 3; s++)
+        {
+            if (s == 3) net.Profiling = true;
+            var y = net.Forward(x, true); loss.Compute(y, labels); net.ZeroGradients(); net.Backward(loss.Gradient); opt.Step();
+        }
+        double ms(long t) => t * 1000.0 / Stopwatch.Frequency / steps;
+        for (int i = 0; i < graph.Count; i++)
+            Console.WriteLine($"{graph.Nodes[i].Name,-22} {graph.Nodes[i].Spec.OpName,-10} {graph.ShapeOf(i),-12} fwd {ms(net.ForwardTicks[i]),7:F3} ms  bwd {ms(net.BackwardTicks[i]),7:F3} ms");
+        Console.WriteLine($"total fwd {ms(net.ForwardTicks.Sum()):F2} ms, bwd {ms(net.BackwardTicks.Sum()):F2} ms");
+    }
+}

@@ -1,0 +1,20 @@
+using System.CommandLine;
+using MixBit.Tensors;
+
+namespace MixBit.Cli.Commands;
+
+/// <summary>Options several verbs share.</summary>
+public static class CommonOptions
+{
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "Worker threads (default: all cores)",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+
+    public static void ApplyThreads(int threads)
+    {
+        if (threads < 1) throw new MixBitException($"--threads must be at least 1, got {threads}.");
+        Workers.Count = threads;
+    }
+}

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using MixBit.Data;
+using MixBit.Workflows;
+using Spectre.Console;
+
+namespace MixBit.Cli.Commands;
+
+/// <summary>`mixbit eval`: test-set accuracy of a model file.</summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "Model file (ONNX)" };
+        var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory})" };
+        var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 256 };
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("eval", "Evaluate a model file on the Fashion-MNIST test set") { model, data, batch, threads };
+        cmd.SetAction(p =>
+        {
+            CommonOptions.ApplyThreads(p.GetValue(threads));
+            if (p.GetValue(batch) < 1) throw new MixBitException("--batch-size must be at least 1.");
+            var r = EvalWorkflow.Run(p.GetValue(model)!, new DatasetSource(p.GetValue(data)), p.GetValue(batch));
+            AnsiConsole.MarkupLineInterpolated(
+                $"{r.ModelName}: {r.Parameters:N0} parameters, test accuracy [bold]{r.Accuracy:P2}[/] (loss {r.Loss:F4}) on {r.Samples:N0} images, {r.ImagesPerSecond:F0} img/s");
+            return 0;
+        });
+        return cmd;
+    }
+}

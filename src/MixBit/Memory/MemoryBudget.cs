@@ -1,0 +1,40 @@
+namespace MixBit.Memory;
+
+/// <summary>
+/// What a model may use on a device: the device's FLASH and RAM minus a reserve for the runtime code and the stack.
+/// The reserves default to 0; their real values are to be measured from the ARM build of the generated runtime
+/// (arm-none-eabi-size of the firmware without the model) once the code generator exists.
+/// </summary>
+public sealed record MemoryBudget
+{
+    public MemoryBudget(long flashBytes, long ramBytes, long flashReserveBytes = 0, long ramReserveBytes = 0, string? device = null)
+    {
+        if (flashBytes <= 0 || ramBytes <= 0) throw new MixBitException("A memory budget needs positive FLASH and RAM sizes; check --flash and --ram.");
+        if (flashReserveBytes < 0 || ramReserveBytes < 0) throw new MixBitException("Memory reserves cannot be negative; check --flash-reserve and --ram-reserve.");
+        if (flashReserveBytes >= flashBytes)
+            throw new MixBitException($"The FLASH reserve ({MemorySize.Format(flashReserveBytes)}) leaves nothing of the device's {MemorySize.Format(flashBytes)}; lower --flash-reserve.");
+        if (ramReserveBytes >= ramBytes)
+            throw new MixBitException($"The RAM reserve ({MemorySize.Format(ramReserveBytes)}) leaves nothing of the device's {MemorySize.Format(ramBytes)}; lower --ram-reserve.");
+        (FlashBytes, RamBytes, FlashReserveBytes, RamReserveBytes) = (flashBytes, ramBytes, flashReserveBytes, ramReserveBytes);
+        Device = device ?? $"{MemorySize.Format(flashBytes)} FLASH / {MemorySize.Format(ramBytes)} RAM";
+    }
+
+    public static MemoryBudget For(BoardPreset board, long flashReserveBytes = 0, long ramReserveBytes = 0)
+        => new(board.FlashBytes, board.RamBytes, flashReserveBytes, ramReserveBytes, board.Name);
+
+    /// <summary>Device FLASH in bytes.</summary>
+    public long FlashBytes { get; }
+
+    /// <summary>Device RAM in bytes.</summary>
+    public long RamBytes { get; }
+    public long FlashReserveBytes { get; }
+    public long RamReserveBytes { get; }
+
+    /// <summary>Board name or a description of the explicit sizes.</summary>
+    public string Device { get; }
+
+    public long UsableFlashBytes => FlashBytes - FlashReserveBytes;
+    public long UsableRamBytes => RamBytes - RamReserveBytes;
+
+    public override string ToString() => $"{MemorySize.Format(UsableFlashBytes)} FLASH / {MemorySize.Format(UsableRamBytes)} RAM";
+}

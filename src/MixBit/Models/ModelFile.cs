@@ -1,0 +1,47 @@
+using Google.Protobuf;
+using MixBit.Models.Onnx;
+using MixBit.Nn;
+
+namespace MixBit.Models;
+
+/// <summary>
+/// MixBit's model file is ONNX: <see cref="Save(Model, string, IReadOnlyDictionary{string, string}?)"/> writes what
+/// <see cref="OnnxExporter"/> produces and <see cref="Load"/> reads any ONNX file <see cref="OnnxImporter"/> supports.
+/// Small facts later stages need (normalisation, architecture, accuracy) travel in the ONNX metadata_props.
+/// </summary>
+public static class ModelFile
+{
+    public static Model Load(string path) => LoadWithMetadata(path).Model;
+
+    public static (Model Model, IReadOnlyDictionary<string, string> Metadata) LoadWithMetadata(string path)
+    {
+        if (!File.Exists(path))
+            throw new MixBitException($"Model file '{path}' does not exist; check the path or train/export a model first.");
+        var proto = OnnxImporter.Parse(File.ReadAllBytes(path), path);
+        var model = OnnxImporter.Import(proto, path);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in proto.MetadataProps) metadata[entry.Key] = entry.Value;
+        return (model, metadata);
+    }
+
+    public static void Save(Model model, string path) => Save(model, path, null);
+
+    /// <summary>Writes atomically: a temporary file in the same folder, then a rename over <paramref name="path"/>.</summary>
+    public static void Save(Model model, string path, IReadOnlyDictionary<string, string>? metadata)
+    {
+        byte[] bytes = OnnxExporter.Export(model, metadata).ToByteArray();
+        string full = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(full) ?? ".";
+        Directory.CreateDirectory(folder);
+        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllBytes(temp, bytes);
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+}

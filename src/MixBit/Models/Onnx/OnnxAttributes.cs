@@ -1,0 +1,30 @@
+using Onnx;
+
+namespace MixBit.Models.Onnx;
+
+/// <summary>Typed access to a node's attributes, with ONNX's defaults supplied by the caller.</summary>
+internal sealed class OnnxAttributes(NodeProto node, string nodeLabel)
+{
+    private AttributeProto? Find(string name) => node.Attribute.FirstOrDefault(a => a.Name == name);
+
+    public bool Has(string name) => Find(name) is not null;
+
+    public long Int(string name, long fallback) => Find(name) is { } a ? a.I : fallback;
+
+    public float Float(string name, float fallback) => Find(name) is { } a ? a.F : fallback;
+
+    public string String(string name, string fallback) => Find(name) is { } a ? a.S.ToStringUtf8() : fallback;
+
+    public TensorProto? Tensor(string name) => Find(name)?.T;
+
+    /// <summary>An INTS attribute of exactly <paramref name="length"/> values, or <paramref name="fallback"/> when absent.</summary>
+    public long[] Ints(string name, int length, long fallback)
+    {
+        if (Find(name) is not { } a) return Enumerable.Repeat(fallback, length).ToArray();
+        if (a.Ints.Count != length)
+            throw new OnnxImportException($"{nodeLabel} has {name}=[{string.Join(", ", a.Ints)}]; MixBit supports 2-D (NCHW) layers, which need {length} values.");
+        return a.Ints.ToArray();
+    }
+
+    public IEnumerable<AttributeProto> All => node.Attribute;
+}

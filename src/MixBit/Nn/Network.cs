@@ -1,0 +1,108 @@
+using MixBit.Nn.Graph;
+using MixBit.Nn.Layers;
+using MixBit.Nn.Specs;
+using MixBit.Tensors;
+
+namespace MixBit.Nn;
+
+/// <summary>
+/// Executes a <see cref="Model"/>'s graph: forward in node order, backward in reverse. A node's output gradient
+/// is written straight into its buffer when it has one consumer and summed when it has several (residuals).
+/// All buffers are owned here and reused, so a training step allocates nothing once shapes are stable.
+/// </summary>
+public sealed class Network
+{
+    private readonly ModelGraph _graph;
+    private readonly Layer[] _layers;
+    private readonly Tensor[] _outputs;
+    private readonly Tensor[] _gradients;
+    private readonly bool[] _gradientWritten;
+    private readonly Tensor[][] _inputScratch;
+    private readonly Tensor?[][] _gradScratch;
+    private readonly Tensor _sumScratch = new(0);
+
+    public Network(Model model, int seed = 0)
+    {
+        Model = model;
+        _graph = model.Graph;
+        _layers = _graph.Nodes.Select((node, i) => Create(model, node, seed + i)).ToArray();
+        _outputs = new Tensor[_layers.Length];
+        _gradients = _layers.Select(_ => new Tensor(0)).ToArray();
+        _gradientWritten = new bool[_layers.Length];
+        _inputScratch = _graph.Nodes.Select(n => new Tensor[n.Inputs.Length]).ToArray();
+        _gradScratch = _graph.Nodes.Select(n => new Tensor?[n.Inputs.Length]).ToArray();
+        ForwardTicks = new long[_layers.Length];
+        BackwardTicks = new long[_layers.Length];
+        Parameters = _layers.SelectMany(l => l.Parameters).ToArray();
+    }
+
+    /// <summary>Hook for later stages (quantization) to wrap or replace a node's executable layer.</summary>
+    public static Func<Model, GraphNode, int, Layer> Create { get; set; } = LayerFactory.Create;
+
+    public Model Model { get; }
+
+    /// <summary>When set, per-node forward and backward times accumulate in <see cref="ForwardTicks"/> / <see cref="BackwardTicks"/> (Stopwatch ticks).</summary>
+    public bool Profiling { get; set; }
+    public long[] ForwardTicks { get; }
+    public long[] BackwardTicks { get; }
+    public IReadOnlyList<Layer> Layers => _layers;
+    public IReadOnlyList<ParameterSlot> Parameters { get; }
+
+    /// <summary>Output of node <paramref name="index"/> from the last forward pass.</summary>
+    public Tensor OutputOf(int index) => _outputs[index];
+
+    public Tensor Forward(Tensor input, bool training = false)
+    {
+        var s = _graph.InputShape;
+        if (input.Rank != 4 || input.Dim(1) != s.Channels || input.Dim(2) != s.Height || input.Dim(3) != s.Width)
+            throw new ModelException($"Model '{_graph.Name}' expects input [N, {s.Channels}, {s.Height}, {s.Width}], got {input.ShapeString}.");
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            var ins = _inputScratch[i];
+            var idx = _graph.Nodes[i].Inputs;
+            for (int k = 0; k < idx.Length; k++) ins[k] = idx[k] == ModelGraph.GraphInput ? input : _outputs[idx[k]];
+            long t0 = Profiling ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+            _outputs[i] = _layers[i].Forward(ins, training);
+            if (Profiling) ForwardTicks[i] += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+        }
+        return _outputs[^1];
+    }
+
+    /// <summary>Back-propagates dL/dOutput through the last training forward; parameter gradients accumulate.</summary>
+    public void Backward(Tensor outputGradient)
+    {
+        Array.Clear(_gradientWritten);
+        int last = _layers.Length - 1;
+        for (int i = last; i >= 0; i--)
+        {
+            Tensor dy;
+            if (i == last) dy = outputGradient;
+            else if (_gradientWritten[i]) dy = _gradients[i];
+            else continue; // output not used by anything that reaches the loss
+            var idx = _graph.Nodes[i].Inputs;
+            var dst = _gradScratch[i];
+            for (int k = 0; k < idx.Length; k++)
+            {
+                int src = idx[k];
+                if (src == ModelGraph.GraphInput) { dst[k] = null; continue; }
+                // Sole consumer or first writer: write in place; otherwise into scratch, summed below.
+                dst[k] = _gradientWritten[src] ? (k == 0 ? _sumScratch : new Tensor(0)) : _gradients[src];
+            }
+            long t0 = Profiling ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+            _layers[i].Backward(dy, dst);
+            if (Profiling) BackwardTicks[i] += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+            for (int k = 0; k < idx.Length; k++)
+            {
+                int src = idx[k];
+                if (src == ModelGraph.GraphInput) continue;
+                if (_gradientWritten[src]) TensorPrimitives.Add(_gradients[src].Span, dst[k]!.Span, _gradients[src].Span);
+                _gradientWritten[src] = true;
+            }
+        }
+    }
+
+    public void ZeroGradients()
+    {
+        foreach (var p in Parameters) p.Gradient.Clear();
+    }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using MixBit.Data;
+using MixBit.Nn.Optim;
+
+namespace MixBit.Nn.Training;
+
+/// <summary>Result of one epoch.</summary>
+public sealed record EpochResult(int Epoch, float TrainLoss, float TrainAccuracy, float? ValidationAccuracy, double ImagesPerSecond, TimeSpan Duration);
+
+/// <summary>
+/// Mini-batch training of a <see cref="Network"/> with softmax cross-entropy: forward, backward, optimizer step,
+/// learning rate from the schedule every step. Deterministic for a seed (data order, augmentation, dropout).
+/// </summary>
+public sealed class Trainer(Network network, TrainingOptions options)
+{
+    private Optimizer? _optimizer;
+
+    public Network Network => network;
+
+    /// <summary>The optimizer (created on first use), e.g. to checkpoint or restore its state.</summary>
+    public Optimizer Optimizer => _optimizer ??= CreateOptimizer();
+    public TrainingOptions Options => options;
+
+    /// <summary>Called after every epoch (e.g. to write a checkpoint); gets the epoch index just finished.</summary>
+    public Action<int, EpochResult>? EpochCompleted { get; set; }
+
+    /// <summary>Trains epochs [startEpoch, options.Epochs); <paramref name="startEpoch"/> &gt; 0 resumes a run.</summary>
+    public IReadOnlyList<EpochResult> Train(ImageDataset train, ImageDataset? validation, Normalization normalization,
+        IProgress<TrainingProgress>? progress = null, int startEpoch = 0, CancellationToken cancel = default)
+    {
+        options.Validate();
+        if (train.Count == 0) throw new MixBitException("The training set is empty.");
+        var batches = new BatchIterator(train, normalization,
+            new BatchOptions(options.BatchSize, Shuffle: true, DropLast: train.Count >= options.BatchSize, options.Seed, options.Augmentation));
+        var images = batches.CreateImageTensor();
+        var labels = batches.CreateLabelBuffer();
+        var loss = new SoftmaxCrossEntropy(options.LabelSmoothing);
+        var optimizer = Optimizer;
+        var schedule = LearningRateSchedule.Parse(options.Schedule, options.LearningRate, batches.BatchesPerEpoch, options.WarmupSteps);
+        int totalSteps = options.Epochs * batches.BatchesPerEpoch;
+        var results = new List<EpochResult>();
+        var runClock = Stopwatch.StartNew();
+        int stepsDone = 0, stepsToDo = (options.Epochs - startEpoch) * batches.BatchesPerEpoch;
+
+        for (int epoch = startEpoch; epoch < options.Epochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            batches.StartEpoch(epoch);
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            int n, batch = 0;
+            while ((n = batches.Next(images, labels)) > 0)
+            {
+                cancel.ThrowIfCancellationRequested();
+                optimizer.LearningRate = schedule.At(epoch * batches.BatchesPerEpoch + batch, totalSteps);
+                var logits = network.Forward(images, training: true);
+                var (l, c) = loss.Compute(logits, labels.AsSpan(0, n));
+                if (!float.IsFinite(l))
+                    throw new MixBitException($"Training diverged (loss {l}) at epoch {epoch + 1}, batch {batch + 1}: lower --lr.");
+                network.ZeroGradients();
+                network.Backward(loss.Gradient);
+                optimizer.Step();
+                lossSum += l * n; correct += c; seen += n; batch++; stepsDone++;
+                if (progress is not null && (batch % 20 == 0))
+                {
+                    var elapsed = runClock.Elapsed;
+                    progress.Report(new(epoch, options.Epochs, batch, batches.BatchesPerEpoch, (float)(lossSum / seen), (float)correct / seen,
+                        seen / epochClock.Elapsed.TotalSeconds, elapsed, elapsed * ((double)(stepsToDo - stepsDone) / stepsDone), false,
+                        LearningRate: optimizer.LearningRate));
+                }
+            }
+            float? valAcc = validation is { Count: > 0 } ? Evaluator.Evaluate(network, validation, normalization, cancel: cancel).Accuracy : null;
+            var result = new EpochResult(epoch, (float)(lossSum / seen), (float)correct / seen, valAcc, seen / epochClock.Elapsed.TotalSeconds, epochClock.Elapsed);
+            results.Add(result);
+            EpochCompleted?.Invoke(epoch, result);
+            if (progress is not null)
+            {
+                var elapsed = runClock.Elapsed;
+                progress.Report(new(epoch, options.Epochs, batch, batches.BatchesPerEpoch, result.TrainLoss, result.TrainAccuracy,
+                    result.ImagesPerSecond, elapsed, elapsed * ((double)(stepsToDo - stepsDone) / Math.Max(1, stepsDone)), true, valAcc, optimizer.LearningRate));
+            }
+        }
+        return results;
+    }
+
+    private Optimizer CreateOptimizer() => options.Optimizer == "adam"
+        ? new Adam(network.Parameters, weightDecay: options.WeightDecay)
+        : new Sgd(network.Parameters, options.Momentum, options.WeightDecay, nesterov: true);
+}

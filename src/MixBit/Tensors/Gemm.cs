@@ -1,0 +1,48 @@
+namespace MixBit.Tensors;
+
+/// <summary>Which matrix-multiply implementation <see cref="Gemm"/> uses.</summary>
+public enum GemmBackend { Managed, OpenBlas }
+
+/// <summary>
+/// Row-major single-precision GEMM: C = alpha * op(A) * op(B) + beta * C, with op(X) = X or X^T,
+/// op(A) M x K, op(B) K x N. Uses OpenBLAS (libopenblas.so.0, single-threaded: MixBit parallelises over
+/// images itself) when it loads, else the managed SIMD kernel; both give the same results up to float rounding.
+/// </summary>
+public static class Gemm
+{
+    private static GemmBackend _backend = OpenBlas.IsAvailable ? GemmBackend.OpenBlas : GemmBackend.Managed;
+
+    public static GemmBackend Backend
+    {
+        get => _backend;
+        set
+        {
+            if (value == GemmBackend.OpenBlas && !OpenBlas.IsAvailable)
+                throw new MixBitException("OpenBLAS (libopenblas.so.0) is not installed: install it with `apt-get install libopenblas0-pthread`, or use the managed backend.");
+            _backend = value;
+        }
+    }
+
+    public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        if (m == 0 || n == 0) return;
+        CheckSizes(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (_backend == GemmBackend.OpenBlas)
+            OpenBlas.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        else
+            ManagedGemm.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    private static void CheckSizes(bool transA, bool transB, int m, int n, int k, int aLen, int lda, int bLen, int ldb, int cLen, int ldc)
+    {
+        // Row-major: A is (transA ? K x M : M x K) with row stride lda, and so on.
+        int aRows = transA ? k : m, aCols = transA ? m : k;
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        if (lda < aCols || ldb < bCols || ldc < n
+            || (aRows > 0 && (long)(aRows - 1) * lda + aCols > aLen)
+            || (bRows > 0 && (long)(bRows - 1) * ldb + bCols > bLen)
+            || (long)(m - 1) * ldc + n > cLen)
+            throw new ArgumentException("GEMM operand too small for the given sizes and strides.");
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using MixBit.Nn;
+using MixBit.Nn.Graph;
+using MixBit.Nn.Specs;
+
+namespace MixBit.Tests.Onnx;
+
+/// <summary>
+/// The committed fixtures of tests/MixBit.Tests/Fixtures (made by scripts/make_onnx_fixtures.py with PyTorch):
+/// NAME.onnx, NAME.input.bin / NAME.output.bin (float32 little-endian, PyTorch's own output) and NAME.json (shapes).
+/// </summary>
+internal static class OnnxFixtures
+{
+    private static readonly Lazy<string> Folder = new(() =>
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "tests", "MixBit.Tests", "Fixtures");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        throw new DirectoryNotFoundException("tests/MixBit.Tests/Fixtures not found above " + AppContext.BaseDirectory);
+    });
+
+    public static string PathOf(string file) => Path.Combine(Folder.Value, file);
+
+    public static byte[] Onnx(string name) => File.ReadAllBytes(PathOf(name + ".onnx"));
+
+    /// <summary>The saved input batch and PyTorch's output for it, with their shapes.</summary>
+    public static (float[] Input, int[] InputShape, float[] Output, int[] OutputShape) Reference(string name)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(PathOf(name + ".json")));
+        int[] Shape(string key) => json.RootElement.GetProperty(key).EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        return (ReadFloats(PathOf(name + ".input.bin")), Shape("input_shape"), ReadFloats(PathOf(name + ".output.bin")), Shape("output_shape"));
+    }
+
+    private static float[] ReadFloats(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var data = new float[bytes.Length / 4];
+        for (int i = 0; i < data.Length; i++) data[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4));
+        return data;
+    }
+
+    /// <summary>Uniform random values in [-1, 1), seeded.</summary>
+    public static float[] RandomInput(int count, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    /// <summary>
+    /// Freshly initialised parameters with BN far from the identity (random running statistics and affine
+    /// terms) and non-zero biases, so that a mistake in any parameter shows in the outputs.
+    /// </summary>
+    public static Model RandomModel(ModelGraph graph, int seed)
+    {
+        var model = Model.Initialize(graph, seed);
+        var rng = new Random(seed + 1);
+        float U(float lo, float hi) => (float)(lo + rng.NextDouble() * (hi - lo));
+        foreach (var (name, spec, _) in graph.AllParameters())
+        {
+            var span = model.Parameter(name).Span;
+            (float lo, float hi)? range = spec.Kind switch
+            {
+                ParameterKind.RunningMean => (-0.5f, 0.5f),
+                ParameterKind.RunningVariance => (0.5f, 2f),
+                ParameterKind.Scale => (0.5f, 1.5f),
+                ParameterKind.Shift or ParameterKind.Bias => (-0.2f, 0.2f),
+                _ => null,
+            };
+            if (range is { } r) for (int i = 0; i < span.Length; i++) span[i] = U(r.lo, r.hi);
+        }
+        return model;
+    }
+
+    public static float MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        Assert.Equal(a.Length, b.Length);
+        float max = 0;
+        for (int i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
+        return max;
+    }
+}
