@@ -21,11 +21,14 @@ public sealed class Network
     private readonly Tensor?[][] _gradScratch;
     private readonly Tensor _sumScratch = new(0);
 
-    public Network(Model model, int seed = 0)
+    /// <param name="layerFactory">Creates the executable layer of a node; later stages (fake quantization) pass their own,
+    /// falling back to <see cref="LayerFactory.Create"/>.</param>
+    public Network(Model model, int seed = 0, Func<Model, GraphNode, int, Layer>? layerFactory = null)
     {
+        var create = layerFactory ?? LayerFactory.Create;
         Model = model;
         _graph = model.Graph;
-        _layers = _graph.Nodes.Select((node, i) => Create(model, node, seed + i)).ToArray();
+        _layers = _graph.Nodes.Select((node, i) => create(model, node, seed + i)).ToArray();
         _outputs = new Tensor[_layers.Length];
         _gradients = _layers.Select(_ => new Tensor(0)).ToArray();
         _gradientWritten = new bool[_layers.Length];
@@ -35,9 +38,6 @@ public sealed class Network
         BackwardTicks = new long[_layers.Length];
         Parameters = _layers.SelectMany(l => l.Parameters).ToArray();
     }
-
-    /// <summary>Hook for later stages (quantization) to wrap or replace a node's executable layer.</summary>
-    public static Func<Model, GraphNode, int, Layer> Create { get; set; } = LayerFactory.Create;
 
     public Model Model { get; }
 

@@ -73,6 +73,23 @@ internal static class OnnxFixtures
         return model;
     }
 
+    /// <summary>
+    /// Largest spread of one output across the batch (max - min): agreement to 1e-4 only means something when
+    /// the outputs depend on the input by much more than that.
+    /// </summary>
+    public static float InputSpread(ReadOnlySpan<float> output, int batch)
+    {
+        int width = output.Length / batch;
+        float spread = 0;
+        for (int j = 0; j < width; j++)
+        {
+            float lo = float.MaxValue, hi = float.MinValue;
+            for (int n = 0; n < batch; n++) { lo = Math.Min(lo, output[n * width + j]); hi = Math.Max(hi, output[n * width + j]); }
+            spread = Math.Max(spread, hi - lo);
+        }
+        return spread;
+    }
+
     public static float MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         Assert.Equal(a.Length, b.Length);

@@ -9,6 +9,7 @@ namespace MixBit.Tests.Onnx;
 public class OnnxNumericalTests(ITestOutputHelper log)
 {
     private const float Tolerance = 1e-4f;
+    private const float MinSpread = 100 * Tolerance;
 
     [Theory]
     [InlineData("mobilenet_v1")]
@@ -22,8 +23,10 @@ public class OnnxNumericalTests(ITestOutputHelper log)
         var (ort, _) = OrtReference.Run(OnnxExporter.Export(model).ToByteArray(), input, shape);
         var mixbit = MixBitReference.Run(model, input, shape);
         float diff = OnnxFixtures.MaxAbsDiff(ort, mixbit);
-        log.WriteLine($"{architecture}: max |MixBit - ORT| = {diff:E2}, max |output| = {ort.Max(Math.Abs):F3}");
+        float spread = OnnxFixtures.InputSpread(ort, 4);
+        log.WriteLine($"{architecture}: max |MixBit - ORT| = {diff:E2}, max |output| = {ort.Max(Math.Abs):F3}, spread over inputs {spread:F3}");
         Assert.True(diff <= Tolerance, $"max abs diff {diff}");
+        Assert.True(spread > MinSpread, $"outputs barely depend on the input (spread {spread})");
     }
 
     [Fact]
@@ -34,8 +37,10 @@ public class OnnxNumericalTests(ITestOutputHelper log)
         var input = OnnxFixtures.RandomInput(3 * 2 * 13 * 11, seed: 8);
         var (ort, _) = OrtReference.Run(OnnxExporter.Export(model).ToByteArray(), input, shape);
         float diff = OnnxFixtures.MaxAbsDiff(ort, MixBitReference.Run(model, input, shape));
-        log.WriteLine($"all layers: max |MixBit - ORT| = {diff:E2}");
+        float spread = OnnxFixtures.InputSpread(ort, 3);
+        log.WriteLine($"all layers: max |MixBit - ORT| = {diff:E2}, spread over inputs {spread:F3}");
         Assert.True(diff <= Tolerance, $"max abs diff {diff}");
+        Assert.True(spread > MinSpread, $"outputs barely depend on the input (spread {spread})");
     }
 
     /// <summary>The PyTorch-exported fixtures: MixBit vs ORT on random inputs, and vs PyTorch's own saved outputs.</summary>
@@ -57,8 +62,10 @@ public class OnnxNumericalTests(ITestOutputHelper log)
         var (input, inputShape, torch, _) = OnnxFixtures.Reference(fixture);
         float vsTorch = OnnxFixtures.MaxAbsDiff(torch, MixBitReference.Run(model, input, inputShape));
         float ortVsTorch = OnnxFixtures.MaxAbsDiff(torch, OrtReference.Run(bytes, input, inputShape).Output);
-        log.WriteLine($"{fixture}: max |MixBit - ORT| = {vsOrt:E2}, |MixBit - PyTorch| = {vsTorch:E2}, |ORT - PyTorch| = {ortVsTorch:E2}");
+        float spread = OnnxFixtures.InputSpread(torch, inputShape[0]);
+        log.WriteLine($"{fixture}: max |MixBit - ORT| = {vsOrt:E2}, |MixBit - PyTorch| = {vsTorch:E2}, |ORT - PyTorch| = {ortVsTorch:E2}, spread {spread:F3}");
         Assert.True(vsOrt <= Tolerance, $"vs ORT {vsOrt}");
         Assert.True(vsTorch <= Tolerance, $"vs PyTorch {vsTorch}");
+        Assert.True(spread > MinSpread, $"outputs barely depend on the input (spread {spread})");
     }
 }
