@@ -104,22 +104,16 @@ public sealed class DeploymentPlan
 
         private int TensorOf(int node) => node == ModelGraph.GraphInput ? 0 : _tensorOfNode[node];
 
-        /// <summary>The only reader of <paramref name="node"/> if it is a <typeparamref name="T"/>, else -1.</summary>
-        private int SoleReaderOfKind<T>(int node) where T : LayerSpec
-        {
-            var readers = graph.ConsumersOf(node);
-            return readers.Count == 1 && graph.Nodes[readers[0]].Spec is T ? readers[0] : -1;
-        }
+        private int SoleReaderOfKind<T>(int node) where T : LayerSpec => QuantizableLayer.SoleReaderOfKind<T>(graph, node);
 
         private void AddQuantizedLayer(int i)
         {
             var node = graph.Nodes[i];
-            var fused = new List<int> { i };
-            int tail = i;
-            BatchNorm2dSpec? bn = null;
-            ReluSpec? act = null;
-            if (SoleReaderOfKind<BatchNorm2dSpec>(tail) is var b and >= 0) { fused.Add(tail = b); bn = (BatchNorm2dSpec)graph.Nodes[b].Spec; }
-            if (SoleReaderOfKind<ReluSpec>(tail) is var r and >= 0) { fused.Add(tail = r); act = (ReluSpec)graph.Nodes[r].Spec; }
+            var group = QuantizableLayer.At(graph, i);
+            var fused = group.Nodes.ToList();
+            int tail = group.Tail;
+            var bn = group.BatchNorm is { } b ? (BatchNorm2dSpec)graph.Nodes[b].Spec : null;
+            var act = group.Activation is { } r ? (ReluSpec)graph.Nodes[r].Spec : null;
             foreach (var f in fused.Skip(1)) _absorbed[f] = true;
 
             var bits = policy[node.Name];

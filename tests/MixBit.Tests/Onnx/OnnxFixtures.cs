@@ -2,6 +2,7 @@ using System.Text.Json;
 using MixBit.Nn;
 using MixBit.Nn.Graph;
 using MixBit.Nn.Specs;
+using MixBit.Tensors;
 
 namespace MixBit.Tests.Onnx;
 
@@ -49,10 +50,12 @@ internal static class OnnxFixtures
     }
 
     /// <summary>
-    /// Freshly initialised parameters with BN far from the identity (random running statistics and affine
-    /// terms) and non-zero biases, so that a mistake in any parameter shows in the outputs.
+    /// Freshly initialised parameters with BN far from the identity: random affine terms, biases and (unless
+    /// calibrated) running statistics. Calibrated, each BN's running statistics are measured on a random batch
+    /// and then perturbed; without that, activations shrink layer after layer and the outputs hardly depend on
+    /// the input, which would make a 1e-4 agreement meaningless.
     /// </summary>
-    public static Model RandomModel(ModelGraph graph, int seed)
+    public static Model RandomModel(ModelGraph graph, int seed, bool calibrate = false)
     {
         var model = Model.Initialize(graph, seed);
         var rng = new Random(seed + 1);
@@ -62,13 +65,39 @@ internal static class OnnxFixtures
             var span = model.Parameter(name).Span;
             (float lo, float hi)? range = spec.Kind switch
             {
-                ParameterKind.RunningMean => (-0.5f, 0.5f),
-                ParameterKind.RunningVariance => (0.5f, 2f),
                 ParameterKind.Scale => (0.5f, 1.5f),
                 ParameterKind.Shift or ParameterKind.Bias => (-0.2f, 0.2f),
+                ParameterKind.RunningMean => (-0.5f, 0.5f),
+                ParameterKind.RunningVariance => (0.5f, 2f),
                 _ => null,
             };
             if (range is { } r) for (int i = 0; i < span.Length; i++) span[i] = U(r.lo, r.hi);
+        }
+        if (!calibrate) return model;
+
+        const int batch = 4;
+        var s = graph.InputShape;
+        var input = new Tensor(RandomInput(batch * s.Elements, seed + 2), batch, s.Channels, s.Height, s.Width);
+        var network = new Network(model); // layers read the model's parameter tensors, so updates below take effect
+        for (int i = 0; i < graph.Count; i++)
+        {
+            if (graph.Nodes[i].Spec is not BatchNorm2dSpec) continue;
+            network.Forward(input);
+            int src = graph.Nodes[i].Inputs[0];
+            var x = src == ModelGraph.GraphInput ? input.Span : network.OutputOf(src).Span;
+            var shape = graph.ShapeOf(src);
+            int plane = shape.Height * shape.Width;
+            var mean = model.Parameter(graph.Nodes[i].ParameterName("running_mean")).Span;
+            var variance = model.Parameter(graph.Nodes[i].ParameterName("running_var")).Span;
+            for (int c = 0; c < shape.Channels; c++)
+            {
+                double sum = 0, sumSq = 0;
+                for (int n = 0; n < batch; n++)
+                    foreach (float v in x.Slice((n * shape.Channels + c) * plane, plane)) { sum += v; sumSq += v * v; }
+                double m = sum / (batch * plane), var = Math.Max(sumSq / (batch * plane) - m * m, 1e-4);
+                mean[c] = (float)(m + 0.2 * Math.Sqrt(var) * U(-1, 1));
+                variance[c] = (float)(var * U(0.7f, 1.4f));
+            }
         }
         return model;
     }

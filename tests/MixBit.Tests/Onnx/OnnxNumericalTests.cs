@@ -17,7 +17,7 @@ public class OnnxNumericalTests(ITestOutputHelper log)
     [InlineData("reference_cnn")]
     public void Exported_architecture_gives_the_same_outputs_in_onnx_runtime(string architecture)
     {
-        var model = OnnxFixtures.RandomModel(ArchitectureRegistry.Build(architecture, new ArchitectureOptions(0.25, 28, 1, 10)), seed: 21);
+        var model = OnnxFixtures.RandomModel(ArchitectureRegistry.Build(architecture, new ArchitectureOptions(0.25, 28, 1, 10)), seed: 21, calibrate: true);
         int[] shape = [4, 1, 28, 28];
         var input = OnnxFixtures.RandomInput(4 * 28 * 28, seed: 5);
         var (ort, _) = OrtReference.Run(OnnxExporter.Export(model).ToByteArray(), input, shape);
@@ -32,7 +32,7 @@ public class OnnxNumericalTests(ITestOutputHelper log)
     [Fact]
     public void Exported_model_with_every_layer_kind_gives_the_same_outputs_in_onnx_runtime()
     {
-        var model = OnnxFixtures.RandomModel(OnnxRoundTripTests.AllLayersGraph(), seed: 4);
+        var model = OnnxFixtures.RandomModel(OnnxRoundTripTests.AllLayersGraph(), seed: 4, calibrate: true);
         int[] shape = [3, 2, 13, 11];
         var input = OnnxFixtures.RandomInput(3 * 2 * 13 * 11, seed: 8);
         var (ort, _) = OrtReference.Run(OnnxExporter.Export(model).ToByteArray(), input, shape);

@@ -54,7 +54,7 @@ public sealed class Conv2dLayer : Layer
                 var xi = x.Data.AsSpan(img * inPlane, inPlane);
                 var yi = Output.Data.AsSpan(img * outPlane, outPlane);
                 if (_spec.IsDepthwise)
-                    DepthwiseKernels.Forward(geo, xi, _weight.Data, yi);
+                    DepthwiseKernels.Forward(geo, xi, _weight.Data, yi, Scratch(_colScratch, worker, DepthwiseKernels.ScratchLength(geo)));
                 else
                     ForwardGemm(geo, xi, yi, worker);
                 if (_bias is not null)
@@ -107,7 +107,8 @@ public sealed class Conv2dLayer : Layer
                 var dyi = outputGradient.Data.AsSpan(img * outPlane, outPlane);
                 var dxi = dx is null ? Span<float>.Empty : dx.Data.AsSpan(img * inPlane, inPlane);
                 if (_spec.IsDepthwise)
-                    DepthwiseKernels.Backward(geo, xi, _weight.Data, dyi, dW, dxi, dx is not null);
+                    DepthwiseKernels.Backward(geo, xi, _weight.Data, dyi, dW, dxi, dx is not null,
+                        Scratch(_colScratch, worker, DepthwiseKernels.ScratchLength(geo)));
                 else
                     BackwardGemm(geo, xi, dyi, dW, dxi, dx is not null, worker);
                 if (_bias is not null)

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using MixBit.Data;
+using MixBit.Quantization;
+using MixBit.Workflows;
+using Spectre.Console;
+
+namespace MixBit.Cli.Commands;
+
+/// <summary>`mixbit quantize`: calibrate a model for a bit policy and evaluate the fake-quantized model against its float model.</summary>
+public static class QuantizeCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model", "-m") { Description = "Model file (ONNX)", Required = true };
+        var policy = new Option<string?>("--policy") { Description = "Bit policy JSON file" };
+        var wBits = new Option<int?>("--w-bits") { Description = "Uniform weight bits (2, 4 or 8) instead of --policy" };
+        var aBits = new Option<int?>("--a-bits") { Description = "Uniform activation bits (2, 4 or 8) instead of --policy" };
+        var keep8 = new Option<bool>("--keep-first-last-8bit") { Description = "Keep the first and last quantizable layers at 8/8 bits" };
+        var calibration = new Option<string>("--calibration") { Description = "Activation ranges: minmax, percentile (99.99) or mse", DefaultValueFactory = _ => "percentile" };
+        var weightRange = new Option<string>("--weight-calibration") { Description = "Weight ranges: minmax or mse", DefaultValueFactory = _ => "minmax" };
+        var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per tensor instead of per output channel" };
+        var asymmetric = new Option<bool>("--asymmetric") { Description = "Asymmetric weights with a zero point instead of symmetric" };
+        var bn = new Option<string>("--bn") { Description = "BatchNorm: fold (into the weights) or keep (per-channel normalisation)", DefaultValueFactory = _ => "fold" };
+        var split = new Option<string>("--split") { Description = "Evaluate on test or validation images", DefaultValueFactory = _ => "test" };
+        var count = new Option<int>("--count") { Description = "Evaluation images (0 = all of the split)", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--seed") { Description = "Seed choosing the calibration images", DefaultValueFactory = _ => 0 };
+        var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory})" };
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("quantize", "Calibrate and evaluate a model for a bit policy (fake quantization)")
+        { model, policy, wBits, aBits, keep8, calibration, weightRange, perTensor, asymmetric, bn, split, count, seed, data, threads };
+        cmd.SetAction(p =>
+        {
+            CommonOptions.ApplyThreads(p.GetValue(threads));
+            var options = new QuantizationOptions
+            {
+                ActivationRange = QuantizationOptions.ParseRange(p.GetValue(calibration)!),
+                WeightRange = QuantizationOptions.ParseRange(p.GetValue(weightRange)!),
+                PerChannelWeights = !p.GetValue(perTensor), SymmetricWeights = !p.GetValue(asymmetric),
+                BatchNorm = QuantizationOptions.ParseBatchNorm(p.GetValue(bn)!),
+            };
+            var request = new QuantizeRequest(p.GetValue(model)!, new PolicySource(p.GetValue(policy), p.GetValue(wBits), p.GetValue(aBits), p.GetValue(keep8)),
+                options, ParseSplit(p.GetValue(split)!), p.GetValue(count), p.GetValue(seed), p.GetValue(data));
+            var o = QuantizeWorkflow.Run(request);
+            var r = o.Result;
+            AnsiConsole.MarkupLineInterpolated($"policy: {o.PolicySummary}");
+            AnsiConsole.MarkupLineInterpolated(
+                $"quantized accuracy [bold]{r.Accuracy:P2}[/], float accuracy {r.FloatAccuracy:P2} (drop {r.AccuracyDropPoints:F2} points), top-1 agreement {r.Agreement:P2}, mean KL {r.MeanKl:F4} on {r.Samples:N0} {p.GetValue(split)} images ({r.Seconds:F2} s)");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static EvaluationSplit ParseSplit(string s) => s.ToLowerInvariant() switch
+    {
+        "test" => EvaluationSplit.Test,
+        "validation" => EvaluationSplit.Validation,
+        _ => throw new MixBitException($"Unknown --split '{s}': use test or validation."),
+    };
+}

@@ -1,0 +1,164 @@
+using MixBit.Nn.Layers;
+using MixBit.Nn.Specs;
+using MixBit.Tensors;
+
+namespace MixBit.Quantization;
+
+/// <summary>The BatchNorm folded into a layer: its spec and parameter tensors (shared with the model).</summary>
+public sealed record FoldedBatchNorm(string Name, BatchNorm2dSpec Spec, Tensor Gamma, Tensor Beta, Tensor RunningMean, Tensor RunningVar);
+
+/// <summary>
+/// A Conv2d/Linear whose weights are fake-quantized. The float master weights (and bias, and, when a BatchNorm is
+/// folded in, gamma and beta) are the trainable parameters; the inner float layer runs on the effective quantized
+/// copy. With k[c] = gamma[c] / sqrt(var[c] + eps) when folding (else k = 1):
+/// w_eff = Q(w * k), b_eff = beta + (b - mean) * k (folding) or b. Backward, from the inner layer's gradients
+/// gW, gB: g = gW * (clamp mask) (STE), dw = g * k, dgamma[c] = sum(g[c] * w[c]) / sigma[c] + gB[c] * (b - mean)[c] / sigma[c],
+/// dbeta = gB, db = gB * k. Statistics of a folded BN keep updating in training until <see cref="FreezeStatistics"/> is set
+/// (estimated from the batch output: mean = (mean_y - b_eff) / k, var = var_y / k^2), and never receive gradients.
+/// </summary>
+public sealed class QuantizedWeightLayer : Layer
+{
+    private readonly Layer _inner;
+    private readonly Tensor _weight, _weightGrad, _effWeight, _mask;
+    private readonly Tensor? _bias, _biasGrad, _effBias;
+    private readonly FoldedBatchNorm? _bn;
+    private readonly Tensor? _gammaGrad, _betaGrad;
+    private readonly float[] _k;
+    private readonly int _outChannels;
+    private readonly ParameterSlot[] _parameters;
+    private readonly ParameterSlot _innerWeightSlot;
+    private readonly ParameterSlot? _innerBiasSlot;
+    private bool _stale = true;
+
+    public QuantizedWeightLayer(string name, LayerSpec spec, Tensor weight, Tensor? bias, FoldedBatchNorm? bn, WeightQuantizer quantizer)
+    {
+        (_weight, _bias, _bn, Quantizer) = (weight, bias, bn, quantizer);
+        _outChannels = weight.Dim(0);
+        _k = new float[_outChannels];
+        _weightGrad = new Tensor(weight.Shape.ToArray());
+        _effWeight = new Tensor(weight.Shape.ToArray());
+        _mask = new Tensor(weight.Shape.ToArray());
+        bool needsBias = bias is not null || bn is not null;
+        if (needsBias) _effBias = new Tensor(_outChannels);
+        _inner = spec switch
+        {
+            Conv2dSpec c => new Conv2dLayer(name, c, _effWeight, _effBias),
+            LinearSpec l => new LinearLayer(name, l, _effWeight, _effBias),
+            _ => throw new ModelException($"Layer '{name}' ({spec.OpName}) has no weights to quantize."),
+        };
+        _innerWeightSlot = _inner.Parameters[0];
+        _innerBiasSlot = needsBias ? _inner.Parameters[1] : null;
+        var slots = new List<ParameterSlot> { new($"{name}.weight", weight, _weightGrad, true) };
+        if (bias is not null) slots.Add(new($"{name}.bias", bias, _biasGrad = new Tensor(_outChannels), false));
+        if (bn is not null)
+        {
+            slots.Add(new($"{bn.Name}.weight", bn.Gamma, _gammaGrad = new Tensor(_outChannels), false));
+            slots.Add(new($"{bn.Name}.bias", bn.Beta, _betaGrad = new Tensor(_outChannels), false));
+        }
+        _parameters = slots.ToArray();
+    }
+
+    public WeightQuantizer Quantizer { get; }
+    public override IReadOnlyList<ParameterSlot> Parameters => _parameters;
+
+    /// <summary>When false the effective weights stay float (reference and BN-folding checks).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Stops a folded BatchNorm's running statistics from following the training batches.</summary>
+    public bool FreezeStatistics { get; set; }
+
+    /// <summary>The effective (folded, fake-quantized) weights of the last forward.</summary>
+    public Tensor EffectiveWeight => _effWeight;
+
+    /// <summary>Forces the effective weights to be recomputed (after bits, options or weights changed outside training).</summary>
+    public void Invalidate() => _stale = true;
+
+    /// <summary>Chooses the weight quantizer's clip ratios (MSE search) for the current folded weights.</summary>
+    public void Calibrate()
+    {
+        var folded = new float[_weight.Length];
+        FoldInto(folded);
+        Quantizer.Calibrate(folded, _outChannels);
+        _stale = true;
+    }
+
+    public override Tensor Forward(Tensor[] inputs, bool training)
+    {
+        if (training || _stale) UpdateEffectiveParameters();
+        _stale = training;
+        var y = _inner.Forward(inputs, training);
+        if (training && _bn is not null && !FreezeStatistics) UpdateStatistics(y);
+        return y;
+    }
+
+    public override void Backward(Tensor outputGradient, Tensor?[] inputGradients)
+    {
+        var gW = _innerWeightSlot.Gradient;
+        var gB = _innerBiasSlot?.Gradient;
+        gW.Clear();
+        gB?.Clear();
+        _inner.Backward(outputGradient, inputGradients);
+        if (Enabled) TensorPrimitives.Multiply(gW.Span, _mask.Span, gW.Span);
+        int per = _weight.Length / _outChannels;
+        for (int c = 0; c < _outChannels; c++)
+        {
+            var g = gW.Data.AsSpan(c * per, per);
+            var dw = _weightGrad.Data.AsSpan(c * per, per);
+            float k = _k[c];
+            for (int i = 0; i < per; i++) dw[i] += g[i] * k;
+            if (_bias is not null) _biasGrad!.Data[c] += gB!.Data[c] * k;
+            if (_bn is null) continue;
+            float invStd = 1f / MathF.Sqrt(_bn.RunningVar.Data[c] + _bn.Spec.Epsilon);
+            float centred = (_bias?.Data[c] ?? 0f) - _bn.RunningMean.Data[c];
+            _gammaGrad!.Data[c] += (TensorPrimitives.Dot(g, _weight.Data.AsSpan(c * per, per)) + gB!.Data[c] * centred) * invStd;
+            _betaGrad!.Data[c] += gB.Data[c];
+        }
+    }
+
+    /// <summary>w * k per output channel (k = 1 without a folded BN); fills <see cref="_k"/>.</summary>
+    private void FoldInto(Span<float> folded)
+    {
+        int per = _weight.Length / _outChannels;
+        for (int c = 0; c < _outChannels; c++)
+        {
+            _k[c] = _bn is null ? 1f : _bn.Gamma.Data[c] / MathF.Sqrt(_bn.RunningVar.Data[c] + _bn.Spec.Epsilon);
+            TensorPrimitives.Multiply(_weight.Data.AsSpan(c * per, per), _k[c], folded.Slice(c * per, per));
+        }
+    }
+
+    private void UpdateEffectiveParameters()
+    {
+        FoldInto(_effWeight.Span);
+        if (Enabled) Quantizer.Quantize(_effWeight.Span, _outChannels, _effWeight.Span, _mask.Span);
+        if (_effBias is null) return;
+        for (int c = 0; c < _outChannels; c++)
+        {
+            float b = _bias?.Data[c] ?? 0f;
+            _effBias.Data[c] = _bn is null ? b : _bn.Beta.Data[c] + (b - _bn.RunningMean.Data[c]) * _k[c];
+        }
+    }
+
+    private void UpdateStatistics(Tensor y)
+    {
+        int n = y.Dim(0), hw = y.Length / (n * _outChannels);
+        long m = (long)n * hw;
+        float momentum = _bn!.Spec.Momentum;
+        for (int c = 0; c < _outChannels; c++)
+        {
+            float k = _k[c];
+            if (MathF.Abs(k) < 1e-6f) continue;
+            double sum = 0, sq = 0;
+            for (int i = 0; i < n; i++)
+            {
+                var (s1, s2) = VectorOps.SumAndSumOfSquares(y.Data.AsSpan((i * _outChannels + c) * hw, hw));
+                sum += s1; sq += s2;
+            }
+            double mu = sum / m, v = Math.Max(0, sq / m - mu * mu);
+            // y ~ k * conv(x, w) + b_eff, and the BN input is z = conv(x, w) + b: mean_z = (mean_y - b_eff) / k + b, var_z = var_y / k^2.
+            float mean = (float)((mu - _effBias!.Data[c]) / k) + (_bias?.Data[c] ?? 0f);
+            float var = (float)(v / (k * k)) * (m > 1 ? (float)m / (m - 1) : 1f);
+            _bn.RunningMean.Data[c] = (1 - momentum) * _bn.RunningMean.Data[c] + momentum * mean;
+            _bn.RunningVar.Data[c] = (1 - momentum) * _bn.RunningVar.Data[c] + momentum * var;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+namespace MixBit.Quantization;
+
+/// <summary>
+/// A uniform quantizer made of its parts (Brevitas <c>core/quant</c>): bit-width, signedness, narrow range, scale and
+/// zero point. q = clamp(round(x / Scale) + ZeroPoint, QMin, QMax); the fake-quantized value is (q - ZeroPoint) * Scale.
+/// Signed grids are [-2^(b-1), 2^(b-1) - 1], or [-(2^(b-1) - 1), 2^(b-1) - 1] when narrow (zero-centred, so -q is
+/// representable; 2-bit narrow weights are ternary); unsigned grids are [0, 2^b - 1].
+/// </summary>
+public readonly record struct UniformQuantizer(int Bits, bool Signed, float Scale, int ZeroPoint = 0, bool NarrowRange = false)
+{
+    public int QMin => Signed ? -(1 << (Bits - 1)) + (NarrowRange ? 1 : 0) : 0;
+    public int QMax => Signed ? (1 << (Bits - 1)) - 1 : (1 << Bits) - 1;
+
+    /// <summary>Number of grid levels: 2^bits (one less for a narrow signed grid).</summary>
+    public int Levels => QMax - QMin + 1;
+
+    /// <summary>Smallest and largest representable real values; inputs outside are clamped (and get no STE gradient).</summary>
+    public float Low => (QMin - ZeroPoint) * Scale;
+    public float High => (QMax - ZeroPoint) * Scale;
+
+    /// <summary>Symmetric (zero point 0) signed grid whose largest level is <paramref name="maxAbs"/>.</summary>
+    public static UniformQuantizer Symmetric(int bits, float maxAbs, bool narrowRange = true)
+    {
+        var q = new UniformQuantizer(bits, true, 1f, 0, narrowRange);
+        return q with { Scale = SafeScale(maxAbs / q.QMax) };
+    }
+
+    /// <summary>Unsigned grid over [0, max] (after a ReLU: PACT's clip value is max).</summary>
+    public static UniformQuantizer Unsigned(int bits, float max) => new(bits, false, SafeScale(max / ((1 << bits) - 1)));
+
+    /// <summary>Asymmetric unsigned grid over [min, max] with an integer zero point; the range is widened to contain 0.</summary>
+    public static UniformQuantizer Asymmetric(int bits, float min, float max)
+    {
+        min = MathF.Min(min, 0f);
+        max = MathF.Max(max, 0f);
+        int qmax = (1 << bits) - 1;
+        float scale = SafeScale((max - min) / qmax);
+        int zero = Math.Clamp((int)MathF.Round(-min / scale), 0, qmax);
+        return new UniformQuantizer(bits, false, scale, zero);
+    }
+
+    /// <summary>The integer code of <paramref name="x"/>.</summary>
+    public int Quantize(float x) => (int)Math.Clamp(MathF.Round(x / Scale) + ZeroPoint, QMin, QMax);
+
+    public float Dequantize(int q) => (q - ZeroPoint) * Scale;
+
+    public float FakeQuantize(float x) => Dequantize(Quantize(x));
+
+    /// <summary>y = fake-quantized x (may alias).</summary>
+    public void FakeQuantize(ReadOnlySpan<float> x, Span<float> y)
+    {
+        // Clamp in the integer domain relative to the zero point: y = clamp(round(x / s), QMin - z, QMax - z) * s (vectorised).
+        TensorPrimitives.Multiply(x, 1f / Scale, y);
+        TensorPrimitives.Round(y, y);
+        TensorPrimitives.Clamp(y, (float)(QMin - ZeroPoint), (float)(QMax - ZeroPoint), y);
+        TensorPrimitives.Multiply(y, Scale, y);
+    }
+
+    /// <summary>Sum of squared fake-quantization errors over <paramref name="x"/> (range searches minimise it).</summary>
+    public double SquaredError(ReadOnlySpan<float> x)
+    {
+        float inv = 1f / Scale, lo = QMin - ZeroPoint, hi = QMax - ZeroPoint, s = Scale;
+        double e = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            float d = Math.Clamp(MathF.Round(x[i] * inv), lo, hi) * s - x[i];
+            e += d * d;
+        }
+        return e;
+    }
+
+    public override string ToString() => $"{(Signed ? "int" : "uint")}{Bits} scale {Scale:G4} zp {ZeroPoint}";
+
+    /// <summary>A zero range (dead channel) still needs a positive scale.</summary>
+    private static float SafeScale(float s) => s > 1e-12f && float.IsFinite(s) ? s : 1e-8f;
+}

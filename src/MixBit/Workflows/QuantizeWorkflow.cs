@@ -1,0 +1,81 @@
+using MixBit.Data;
+using MixBit.Models;
+using MixBit.Nn;
+using MixBit.Quantization;
+
+namespace MixBit.Workflows;
+
+/// <summary>What `mixbit quantize` evaluates: a model file, where its policy comes from, options and images.</summary>
+public sealed record QuantizeRequest(string ModelPath, PolicySource Policy, QuantizationOptions Options, EvaluationSplit Split = EvaluationSplit.Test,
+    int EvaluationCount = 0, int Seed = 0, string? DataDirectory = null, int ValidationCount = 5000);
+
+public sealed record QuantizeOutcome(PolicyEvaluationResult Result, string PolicySummary);
+
+/// <summary>A model file with everything needed to evaluate policies on it: the model, its normalisation and the image sets.</summary>
+public sealed record QuantizationData(Model Model, Normalization Normalization, ImageDataset Calibration, ImageDataset Evaluation,
+    ImageDataset Train, QuantizationMetadata? Stored);
+
+/// <summary>
+/// Calibrate-and-evaluate of a bit policy for a model file. <see cref="Evaluate(PolicyEvaluationRequest)"/> is the pure
+/// function (request -> result); <see cref="CreateEvaluator"/> gives the cached evaluator a search calls many times.
+/// Calibration images: a seeded sample of the validation split (batches x batch size); validation evaluation images are
+/// the next ones of the same permutation, so the two never overlap.
+/// </summary>
+public static class QuantizeWorkflow
+{
+    /// <summary>`mixbit quantize`: resolves the policy (file, flags or the one stored in a fine-tuned model), calibrates and evaluates.</summary>
+    public static QuantizeOutcome Run(QuantizeRequest request)
+    {
+        var data = Load(request.ModelPath, request.DataDirectory, request.ValidationCount, request.Split, request.EvaluationCount, request.Options, request.Seed);
+        var policy = request.Policy.Resolve(data.Model.Graph, data.Stored);
+        var clips = data.Stored is { } s && s.Options == request.Options && s.Policy(data.Model.Graph).SameBitsAs(policy) ? s.Clips : null;
+        var evaluator = new PolicyEvaluator(data.Model, data.Normalization, data.Calibration, data.Evaluation, request.Options, clips);
+        return new(evaluator.Evaluate(policy), Summarize(policy) + (clips is null ? "" : " (learned clip values)"));
+    }
+
+    /// <summary>"w4/a4 x 27" or the distinct settings with their counts.</summary>
+    public static string Summarize(BitPolicy policy)
+        => string.Join(", ", policy.Layers.GroupBy(l => policy[l]).Select(g => $"{g.Key} x {g.Count()}"));
+
+    public static PolicyEvaluationResult Evaluate(PolicyEvaluationRequest request)
+    {
+        var evaluator = CreateEvaluator(request, out var data);
+        return evaluator.Evaluate(BitPolicy.FromJson(request.PolicyJson, data.Model.Graph));
+    }
+
+    public static PolicyEvaluator CreateEvaluator(PolicyEvaluationRequest request, out QuantizationData data)
+    {
+        data = Load(request.ModelPath, request.DataDirectory, request.ValidationCount, request.Split, request.EvaluationCount, request.Options, request.Seed);
+        // A fine-tuned model evaluated with the options it was trained with uses its learned clip values.
+        var clips = data.Stored is { } s && s.Options == request.Options ? s.Clips : null;
+        return new PolicyEvaluator(data.Model, data.Normalization, data.Calibration, data.Evaluation, request.Options, clips);
+    }
+
+    public static QuantizationData Load(string modelPath, string? dataDirectory, int validationCount, EvaluationSplit split,
+        int evaluationCount, QuantizationOptions options, int seed)
+    {
+        options.Validate();
+        var (model, metadata) = ModelFile.LoadWithMetadata(modelPath);
+        var (train, validation, test) = new DatasetSource(dataDirectory, validationCount).Load();
+        var s = model.Graph.InputShape;
+        if (s.Channels != test.Channels || s.Height != test.Height || s.Width != test.Width)
+            throw new MixBitException($"The model expects {s} inputs but the data is {test.Channels}x{test.Height}x{test.Width}.");
+        var normalization = ModelMetadata.ReadNormalization(metadata) ?? Normalization.FromTrainingSet(train);
+        if (validation.Count == 0) throw new MixBitException("Calibration needs a validation split: give --validation a positive count.");
+
+        var order = Enumerable.Range(0, validation.Count).ToArray();
+        new SeededRandom(SeededRandom.Mix(seed, 0xCA1)).Shuffle(order);
+        int calibrationCount = Math.Min(validation.Count, options.CalibrationBatches * options.CalibrationBatchSize);
+        var calibration = validation.Subset(order[..calibrationCount]);
+        ImageDataset evaluation;
+        if (split == EvaluationSplit.Test)
+            evaluation = evaluationCount <= 0 || evaluationCount >= test.Count ? test : test.Subset(Enumerable.Range(0, evaluationCount).ToArray());
+        else
+        {
+            var rest = order[calibrationCount..];
+            if (rest.Length == 0) throw new MixBitException("The validation split is used up by calibration; raise --validation or lower the calibration batches.");
+            evaluation = validation.Subset(evaluationCount <= 0 ? rest : rest[..Math.Min(evaluationCount, rest.Length)]);
+        }
+        return new(model, normalization, calibration, evaluation, train, QuantizationMetadata.Read(metadata));
+    }
+}

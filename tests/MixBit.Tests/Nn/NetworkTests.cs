@@ -1,0 +1,123 @@
+using MixBit.Models.Architectures;
+using MixBit.Nn;
+using MixBit.Nn.Graph;
+using MixBit.Nn.Optim;
+using MixBit.Nn.Specs;
+using MixBit.Tensors;
+
+namespace MixBit.Tests.Nn;
+
+public class NetworkTests
+{
+    /// <summary>conv-bn-relu, then a depthwise branch added back to its input (two consumers), GAP, linear.</summary>
+    private static ModelGraph ResidualGraph(bool relu = true)
+    {
+        var b = new GraphBuilder(new ActivationShape(2, 6, 6));
+        b.Conv(4, 3);
+        int skip = b.BatchNorm();
+        if (relu) skip = b.Relu();
+        b.Conv(4, 3, groups: 4); b.BatchNorm(); b.Relu6();
+        b.Conv(4, 1);
+        b.Residual(skip, b.Current);
+        b.GlobalAvgPool(); b.Flatten(); b.Linear(3);
+        return b.Build("residual");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Residual_network_parameter_gradients_match_finite_differences(bool relu)
+    {
+        var model = Model.Initialize(ResidualGraph(relu), seed: 5);
+        var net = new Network(model);
+        var x = GradientChecker.Random(1, 3, 2, 6, 6);
+        var r = GradientChecker.Random(2, 3, 3, 1, 1);
+        double Loss()
+        {
+            var y = net.Forward(x, training: true);
+            double s = 0;
+            for (int i = 0; i < y.Length; i++) s += (double)y.Data[i] * r.Data[i];
+            return s;
+        }
+        Loss();
+        net.ZeroGradients();
+        net.Backward(r);
+        var rng = new Random(3);
+        // Small step: BN + ReLU make the loss piecewise smooth, and a larger step crosses kinks.
+        const float eps = 5e-4f;
+        foreach (var p in net.Parameters)
+        {
+            for (int n = 0; n < 6; n++)
+            {
+                int i = rng.Next(p.Value.Length);
+                float orig = p.Value.Data[i];
+                p.Value.Data[i] = orig + eps; double lp = Loss();
+                p.Value.Data[i] = orig - eps; double lm = Loss();
+                p.Value.Data[i] = orig;
+                double numeric = (lp - lm) / (2 * eps);
+                Assert.True(Math.Abs(p.Gradient.Data[i] - numeric) <= 2e-3 + 2e-2 * Math.Abs(numeric),
+                    $"{p.Name}[{i}]: analytic {p.Gradient.Data[i]:G6} vs numeric {numeric:G6}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Input_of_wrong_shape_is_a_clear_error()
+    {
+        var net = new Network(Model.Initialize(ResidualGraph(), 1));
+        var e = Assert.Throws<ModelException>(() => net.Forward(new Tensor(1, 3, 6, 6)));
+        Assert.Contains("expects input [N, 2, 6, 6]", e.Message);
+    }
+
+    [Fact]
+    public void Openblas_and_managed_backends_give_the_same_training_step()
+    {
+        Assert.True(Gemm.Backend == GemmBackend.OpenBlas || !File.Exists("/usr/lib/x86_64-linux-gnu/libopenblas.so.0"),
+            "OpenBLAS is installed but was not picked up");
+        var graph = ReferenceCnn.Build();
+        float[] Run(GemmBackend backend)
+        {
+            var saved = Gemm.Backend;
+            try
+            {
+                Gemm.Backend = backend;
+                var model = Model.Initialize(graph, 3);
+                var net = new Network(model);
+                var x = GradientChecker.Random(4, 8, 1, 28, 28);
+                var loss = new SoftmaxCrossEntropy();
+                loss.Compute(net.Forward(x, true), [0, 1, 2, 3, 4, 5, 6, 7]);
+                net.ZeroGradients();
+                net.Backward(loss.Gradient);
+                return net.Parameters.SelectMany(p => p.Gradient.Span.ToArray()).Concat(net.Forward(x).Span.ToArray()).ToArray();
+            }
+            finally { Gemm.Backend = saved; }
+        }
+        if (Gemm.Backend != GemmBackend.OpenBlas) return; // nothing to compare against on this machine
+        var blas = Run(GemmBackend.OpenBlas);
+        var managed = Run(GemmBackend.Managed);
+        Assert.Equal(blas.Length, managed.Length);
+        for (int i = 0; i < blas.Length; i++)
+            Assert.True(Math.Abs(blas[i] - managed[i]) <= 1e-4f + 1e-3f * Math.Abs(blas[i]), $"element {i}: {blas[i]} vs {managed[i]}");
+    }
+
+    [Fact]
+    public void Sgd_training_fits_a_small_random_problem()
+    {
+        var b = new GraphBuilder(new ActivationShape(1, 8, 8));
+        b.ConvBnAct(4, 3); b.Flatten(); b.Linear(4);
+        var net = new Network(Model.Initialize(b.Build("tiny"), 2));
+        var x = GradientChecker.Random(9, 16, 1, 8, 8);
+        int[] labels = Enumerable.Range(0, 16).Select(i => i % 4).ToArray();
+        var opt = new Sgd(net.Parameters, 0.9f) { LearningRate = 0.05f };
+        var loss = new SoftmaxCrossEntropy();
+        float first = 0, last = 0;
+        for (int step = 0; step < 150; step++)
+        {
+            var (l, _) = loss.Compute(net.Forward(x, true), labels);
+            if (step == 0) first = l;
+            last = l;
+            net.ZeroGradients(); net.Backward(loss.Gradient); opt.Step();
+        }
+        Assert.True(last < 0.5f * first, $"loss went from {first} to {last}");
+    }
+}
