@@ -2,6 +2,14 @@ using MixBit.Bench;
 using MixBit.Models.Architectures;
 using MixBit.Tensors;
 
+// Benchmarks, run on demand (never in tests):
+//   --reference [--rounds N] [--no-write]   MixBit vs PyTorch vs ONNX Runtime on the reference CNN -> docs/BENCHMARKS.md
+//   --quick                                 MixBit alone, both GEMM backends
+//   --profile [--blas]                      per-layer times of a training step
+string root = FindRepoRoot();
+int Rounds() => args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).DefaultIfEmpty(3).First();
+Workers.Count = 2;
+if (args.Contains("--reference")) return ReferenceComparison.Run(root, Rounds(), !args.Contains("--no-write"));
 if (args.Contains("--quick"))
 {
     foreach (var backend in new[] { GemmBackend.OpenBlas, GemmBackend.Managed })
@@ -12,5 +20,18 @@ if (args.Contains("--quick"))
     }
     return 0;
 }
-if (args.Contains("--profile")) { Gemm.Backend = args.Contains("--blas") ? GemmBackend.OpenBlas : GemmBackend.Managed; Profile.Run(ReferenceCnn.Build(), 64, 20); }
-return 0;
+if (args.Contains("--profile"))
+{
+    Gemm.Backend = args.Contains("--blas") ? GemmBackend.OpenBlas : GemmBackend.Managed;
+    Profile.Run(ReferenceCnn.Build(), 64, 20);
+    return 0;
+}
+Console.Error.WriteLine("usage: MixBit.Bench --reference [--rounds N] [--no-write] | --quick | --profile [--blas]");
+return 1;
+
+static string FindRepoRoot()
+{
+    for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        if (File.Exists(Path.Combine(d.FullName, "MixBit.slnx"))) return d.FullName;
+    throw new InvalidOperationException("run from inside the MixBit repository");
+}

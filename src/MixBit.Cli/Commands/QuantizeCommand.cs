@@ -16,7 +16,7 @@ public static class QuantizeCommand
         var wBits = new Option<int?>("--w-bits") { Description = "Uniform weight bits (2, 4 or 8) instead of --policy" };
         var aBits = new Option<int?>("--a-bits") { Description = "Uniform activation bits (2, 4 or 8) instead of --policy" };
         var keep8 = new Option<bool>("--keep-first-last-8bit") { Description = "Keep the first and last quantizable layers at 8/8 bits" };
-        var calibration = new Option<string>("--calibration") { Description = "Activation ranges: minmax, percentile (99.99) or mse", DefaultValueFactory = _ => "percentile" };
+        var calibration = new Option<string>("--calibration") { Description = "Activation ranges: minmax, percentile (99.99) or mse", DefaultValueFactory = _ => "mse" };
         var weightRange = new Option<string>("--weight-calibration") { Description = "Weight ranges: minmax or mse", DefaultValueFactory = _ => "minmax" };
         var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per tensor instead of per output channel" };
         var asymmetric = new Option<bool>("--asymmetric") { Description = "Asymmetric weights with a zero point instead of symmetric" };

@@ -21,8 +21,16 @@ public sealed class ActivationObserver
         if (x.IsEmpty) return;
         Min = MathF.Min(Min, TensorPrimitives.Min(x));
         Max = MathF.Max(Max, TensorPrimitives.Max(x));
+        // One value from each block of `stride` values, at a pseudo-random offset: a fixed offset would alias with the
+        // NCHW layout (e.g. always the same pixel of every channel plane).
         int stride = Math.Max(1, x.Length / SamplesPerBatch);
-        for (int i = 0; i < x.Length; i += stride) _samples.Add(x[i]);
+        uint state = 0x9E3779B9u ^ (uint)_samples.Count;
+        for (int start = 0; start < x.Length; start += stride)
+        {
+            state ^= state << 13; state ^= state >> 17; state ^= state << 5; // xorshift32
+            int i = start + (int)(state % (uint)stride);
+            if (i < x.Length) _samples.Add(x[i]);
+        }
     }
 
     /// <summary>The clip value of a quantization point at <paramref name="bits"/> (unsigned: [0, c]; signed: |x| &lt;= c).</summary>

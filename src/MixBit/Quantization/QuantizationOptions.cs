@@ -30,7 +30,7 @@ public sealed record QuantizationOptions
     /// <summary>Weight range: <see cref="RangeMethod.MinMax"/> or <see cref="RangeMethod.Mse"/>.</summary>
     public RangeMethod WeightRange { get; init; } = RangeMethod.MinMax;
     /// <summary>Activation range (the initial PACT clip value when fine-tuning).</summary>
-    public RangeMethod ActivationRange { get; init; } = RangeMethod.Percentile;
+    public RangeMethod ActivationRange { get; init; } = RangeMethod.Mse;
     public BatchNormMode BatchNorm { get; init; } = BatchNormMode.Fold;
     /// <summary>Calibration uses this many batches of <see cref="CalibrationBatchSize"/> images.</summary>
     public int CalibrationBatches { get; init; } = 4;

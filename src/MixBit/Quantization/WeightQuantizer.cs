@@ -56,11 +56,14 @@ public sealed class WeightQuantizer(int bits, QuantizationOptions options)
                 ? UniformQuantizer.Symmetric(Bits, MathF.Abs(TensorPrimitives.MaxMagnitude(w)) * r)
                 : UniformQuantizer.Asymmetric(Bits, TensorPrimitives.Min(w) * r, TensorPrimitives.Max(w) * r);
             Grids[g] = grid;
+            if (!inRange.IsEmpty)
+            {
+                // Before quantizing: output may alias weights.
+                float lo = grid.Low, hi = grid.High;
+                var m = inRange.Slice(g * len, len);
+                for (int i = 0; i < len; i++) m[i] = w[i] >= lo && w[i] <= hi ? 1f : 0f;
+            }
             grid.FakeQuantize(w, output.Slice(g * len, len));
-            if (inRange.IsEmpty) continue;
-            float lo = grid.Low, hi = grid.High;
-            var m = inRange.Slice(g * len, len);
-            for (int i = 0; i < len; i++) m[i] = w[i] >= lo && w[i] <= hi ? 1f : 0f;
         }
     }
 }

@@ -13,7 +13,7 @@ public sealed record QuantizeOutcome(PolicyEvaluationResult Result, string Polic
 
 /// <summary>A model file with everything needed to evaluate policies on it: the model, its normalisation and the image sets.</summary>
 public sealed record QuantizationData(Model Model, Normalization Normalization, ImageDataset Calibration, ImageDataset Evaluation,
-    ImageDataset Train, QuantizationMetadata? Stored);
+    ImageDataset Train, ImageDataset Validation, QuantizationMetadata? Stored, IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>
 /// Calibrate-and-evaluate of a bit policy for a model file. <see cref="Evaluate(PolicyEvaluationRequest)"/> is the pure
@@ -76,6 +76,6 @@ public static class QuantizeWorkflow
             if (rest.Length == 0) throw new MixBitException("The validation split is used up by calibration; raise --validation or lower the calibration batches.");
             evaluation = validation.Subset(evaluationCount <= 0 ? rest : rest[..Math.Min(evaluationCount, rest.Length)]);
         }
-        return new(model, normalization, calibration, evaluation, train, QuantizationMetadata.Read(metadata));
+        return new(model, normalization, calibration, evaluation, train, validation, QuantizationMetadata.Read(metadata), metadata);
     }
 }

@@ -16,8 +16,8 @@ public class OnnxFineTuneTests(ITestOutputHelper log)
         // Only the 10,000 test-set images are read (fast); PyTorch trained on the training set, so all are new to it.
         string folder = FashionMnist.DefaultDirectory;
         var images10k = FashionMnist.LoadPair(Path.Combine(folder, "t10k-images-idx3-ubyte.gz"), Path.Combine(folder, "t10k-labels-idx1-ubyte.gz"));
-        var test = images10k.Subset(Enumerable.Range(0, 1_000).ToArray());
-        var train = images10k.Subset(Enumerable.Range(1_000, 2_000).ToArray());
+        var test = images10k.Subset(Enumerable.Range(0, 500).ToArray());
+        var train = images10k.Subset(Enumerable.Range(1_000, 1_000).ToArray());
         var normalization = Normalization.Identity(1); // the fixture was trained on byte / 255
 
         var model = OnnxImporter.Import(OnnxFixtures.Onnx("reference_cnn"), "reference_cnn.onnx");
@@ -30,7 +30,7 @@ public class OnnxFineTuneTests(ITestOutputHelper log)
         });
         var epoch = trainer.Train(train, null, normalization).Single();
         float after = Evaluator.Evaluate(network, test, normalization).Accuracy;
-        log.WriteLine($"test accuracy (1,000 images): imported {before:P1}, after one epoch of 2,000 images {after:P1}; train loss {epoch.TrainLoss:F3}");
+        log.WriteLine($"test accuracy ({test.Count:N0} images): imported {before:P1}, after one epoch of {train.Count:N0} images {after:P1}; train loss {epoch.TrainLoss:F3}, accuracy {epoch.TrainAccuracy:P1}");
 
         Assert.True(before > 0.6f, $"the PyTorch model should classify Fashion-MNIST, got {before:P1}");
         Assert.True(after > before - 0.03f, $"fine-tuning lost accuracy: {before:P1} -> {after:P1}");
