@@ -20,6 +20,7 @@ public static class QuantizeCommand
         var weightRange = new Option<string>("--weight-calibration") { Description = "Weight ranges: minmax or mse", DefaultValueFactory = _ => "minmax" };
         var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per tensor instead of per output channel" };
         var asymmetric = new Option<bool>("--asymmetric") { Description = "Asymmetric weights with a zero point instead of symmetric" };
+        var kmeans = new Option<bool>("--kmeans") { Description = "Comparison only: non-uniform k-means weights (one 2^bits codebook per layer)" };
         var bn = new Option<string>("--bn") { Description = "BatchNorm: fold (into the weights) or keep (per-channel normalisation)", DefaultValueFactory = _ => "fold" };
         var split = new Option<string>("--split") { Description = "Evaluate on test or validation images", DefaultValueFactory = _ => "test" };
         var count = new Option<int>("--count") { Description = "Evaluation images (0 = all of the split)", DefaultValueFactory = _ => 0 };
@@ -27,7 +28,7 @@ public static class QuantizeCommand
         var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory})" };
         var threads = CommonOptions.Threads();
         var cmd = new Command("quantize", "Calibrate and evaluate a model for a bit policy (fake quantization)")
-        { model, policy, wBits, aBits, keep8, calibration, weightRange, perTensor, asymmetric, bn, split, count, seed, data, threads };
+        { model, policy, wBits, aBits, keep8, calibration, weightRange, perTensor, asymmetric, kmeans, bn, split, count, seed, data, threads };
         cmd.SetAction(p =>
         {
             CommonOptions.ApplyThreads(p.GetValue(threads));
@@ -36,7 +37,7 @@ public static class QuantizeCommand
                 ActivationRange = QuantizationOptions.ParseRange(p.GetValue(calibration)!),
                 WeightRange = QuantizationOptions.ParseRange(p.GetValue(weightRange)!),
                 PerChannelWeights = !p.GetValue(perTensor), SymmetricWeights = !p.GetValue(asymmetric),
-                BatchNorm = QuantizationOptions.ParseBatchNorm(p.GetValue(bn)!),
+                BatchNorm = QuantizationOptions.ParseBatchNorm(p.GetValue(bn)!), KMeansWeights = p.GetValue(kmeans),
             };
             var request = new QuantizeRequest(p.GetValue(model)!, new PolicySource(p.GetValue(policy), p.GetValue(wBits), p.GetValue(aBits), p.GetValue(keep8)),
                 options, ParseSplit(p.GetValue(split)!), p.GetValue(count), p.GetValue(seed), p.GetValue(data));

@@ -32,6 +32,8 @@ public sealed record QuantizationOptions
     /// <summary>Activation range (the initial PACT clip value when fine-tuning).</summary>
     public RangeMethod ActivationRange { get; init; } = RangeMethod.Mse;
     public BatchNormMode BatchNorm { get; init; } = BatchNormMode.Fold;
+    /// <summary>For comparison only: a k-means codebook of 2^bits values per layer instead of the uniform grid (<see cref="KMeansQuantizer"/>).</summary>
+    public bool KMeansWeights { get; init; }
     /// <summary>Calibration uses this many batches of <see cref="CalibrationBatchSize"/> images.</summary>
     public int CalibrationBatches { get; init; } = 4;
     public int CalibrationBatchSize { get; init; } = 256;

@@ -45,6 +45,12 @@ public sealed class WeightQuantizer(int bits, QuantizationOptions options)
     /// </summary>
     public void Quantize(ReadOnlySpan<float> weights, int outChannels, Span<float> output, Span<float> inRange)
     {
+        if (options.KMeansWeights)
+        {
+            inRange.Fill(1f);
+            KMeansQuantizer.Quantize(weights, Bits, output);
+            return;
+        }
         int groups = options.PerChannelWeights ? outChannels : 1, len = weights.Length / groups;
         if (_ratios.Length != groups) Calibrate(weights, outChannels);
         if (Grids.Length != groups) Grids = new UniformQuantizer[groups];
