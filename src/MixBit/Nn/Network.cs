@@ -20,6 +20,9 @@ public sealed class Network
     private readonly Tensor[][] _inputScratch;
     private readonly Tensor?[][] _gradScratch;
     private readonly Tensor _sumScratch = new(0);
+    private readonly FusedConvChain?[] _fused;
+    private readonly bool[] _fusedAway;
+    private readonly int[]?[] _chainNodes;
 
     /// <param name="layerFactory">Creates the executable layer of a node; later stages (fake quantization) pass their own,
     /// falling back to <see cref="LayerFactory.Create"/>.</param>
@@ -34,6 +37,7 @@ public sealed class Network
         _gradientWritten = new bool[_layers.Length];
         _inputScratch = _graph.Nodes.Select(n => new Tensor[n.Inputs.Length]).ToArray();
         _gradScratch = _graph.Nodes.Select(n => new Tensor?[n.Inputs.Length]).ToArray();
+        (_fused, _fusedAway, _chainNodes) = FindFusableChains();
         ForwardTicks = new long[_layers.Length];
         BackwardTicks = new long[_layers.Length];
         Parameters = _layers.SelectMany(l => l.Parameters).ToArray();
@@ -48,21 +52,37 @@ public sealed class Network
     public IReadOnlyList<Layer> Layers => _layers;
     public IReadOnlyList<ParameterSlot> Parameters { get; }
 
+    /// <summary>
+    /// Inference (training: false) runs each conv + BN + ReLU chain as one fused pass (default). The BN and ReLU nodes
+    /// of a fused chain then have no output of their own (<see cref="OutputOf"/> throws for them); the chain's last node has its output.
+    /// </summary>
+    public bool FuseForInference { get; set; } = true;
+
     /// <summary>Output of node <paramref name="index"/> from the last forward pass.</summary>
-    public Tensor OutputOf(int index) => _outputs[index];
+    public Tensor OutputOf(int index) => _outputs[index]
+        ?? throw new InvalidOperationException($"Node {index} ('{_graph.Nodes[index].Name}') was fused into its chain in the last forward; set FuseForInference = false to observe it.");
 
     public Tensor Forward(Tensor input, bool training = false)
     {
         var s = _graph.InputShape;
         if (input.Rank != 4 || input.Dim(1) != s.Channels || input.Dim(2) != s.Height || input.Dim(3) != s.Width)
             throw new ModelException($"Model '{_graph.Name}' expects input [N, {s.Channels}, {s.Height}, {s.Width}], got {input.ShapeString}.");
+        bool fuse = !training && FuseForInference;
         for (int i = 0; i < _layers.Length; i++)
         {
+            if (fuse && _fusedAway[i]) continue; // computed with its chain's head
             var ins = _inputScratch[i];
             var idx = _graph.Nodes[i].Inputs;
             for (int k = 0; k < idx.Length; k++) ins[k] = idx[k] == ModelGraph.GraphInput ? input : _outputs[idx[k]];
             long t0 = Profiling ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
-            _outputs[i] = _layers[i].Forward(ins, training);
+            if (fuse && _fused[i] is { } chain)
+            {
+                var y = chain.Forward(ins[0]);
+                // Only the chain's tail output exists; the inner nodes' outputs were never formed.
+                foreach (int m in _chainNodes[i]!) _outputs[m] = null!;
+                _outputs[_chainNodes[i]![^1]] = y;
+            }
+            else _outputs[i] = _layers[i].Forward(ins, training);
             if (Profiling) ForwardTicks[i] += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
         }
         return _outputs[^1];
@@ -99,6 +119,25 @@ public sealed class Network
                 _gradientWritten[src] = true;
             }
         }
+    }
+
+    private (FusedConvChain?[], bool[], int[]?[]) FindFusableChains()
+    {
+        var fused = new FusedConvChain?[_layers.Length];
+        var away = new bool[_layers.Length];
+        var nodes = new int[]?[_layers.Length];
+        foreach (var chain in LayerChain.All(_graph))
+        {
+            if (_layers[chain.Node] is not Conv2dLayer conv || chain.Tail == chain.Node) continue;
+            var bn = chain.BatchNorm is { } b ? _layers[b] as BatchNorm2dLayer : null;
+            var relu = chain.Activation is { } a ? _layers[a] as ReluLayer : null;
+            // Fuse only layers of the plain float types: a custom factory's wrappers run as they are.
+            if ((chain.BatchNorm is not null && bn is null) || (chain.Activation is not null && relu is null)) continue;
+            fused[chain.Node] = new FusedConvChain(conv, bn, relu);
+            nodes[chain.Node] = chain.Nodes.ToArray();
+            foreach (int m in chain.Nodes.Skip(1)) away[m] = true;
+        }
+        return (fused, away, nodes);
     }
 
     public void ZeroGradients()

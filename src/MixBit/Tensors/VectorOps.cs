@@ -102,4 +102,15 @@ public static class VectorOps
         }
         for (; i < g.Length; i++) d[i] = k * (g[i] - a - h[i] * b);
     }
+
+    /// <summary>y = clamp(y + b, lo, hi) in place.</summary>
+    public static void AddClamp(Span<float> y, float b, float lo, float hi)
+    {
+        int i = 0;
+        ref float ry = ref y.GetPinnableReference();
+        var vb = Vector256.Create(b); var vlo = Vector256.Create(lo); var vhi = Vector256.Create(hi);
+        for (; i + 8 <= y.Length; i += 8)
+            Vector256.Min(Vector256.Max(Vector256.LoadUnsafe(ref ry, (nuint)i) + vb, vlo), vhi).StoreUnsafe(ref ry, (nuint)i);
+        for (; i < y.Length; i++) y[i] = Math.Min(Math.Max(y[i] + b, lo), hi);
+    }
 }

@@ -7,6 +7,7 @@ using MixBit.Tensors;
 
 namespace MixBit.Tests.Nn;
 
+[Collection(GlobalStateCollection.Name)]
 public class NetworkTests
 {
     /// <summary>conv-bn-relu, then a depthwise branch added back to its input (two consumers), GAP, linear.</summary>
@@ -119,5 +120,27 @@ public class NetworkTests
             net.ZeroGradients(); net.Backward(loss.Gradient); opt.Step();
         }
         Assert.True(last < 0.5f * first, $"loss went from {first} to {last}");
+    }
+
+    [Theory]
+    [InlineData("mobilenet_v1")]
+    [InlineData("mobilenet_v2")]
+    [InlineData("plain_cnn")]
+    public void Fused_inference_matches_layer_by_layer_inference(string arch)
+    {
+        var graph = ArchitectureRegistry.Build(arch, new ArchitectureOptions(0.5, 28, 1, 10));
+        var model = Model.Initialize(graph, 4);
+        var rng = new Random(2);
+        foreach (var (name, t) in model.Parameters) // non-trivial BN statistics and affine parameters
+            if (name.EndsWith("running_var") || name.EndsWith("running_mean") || (name.Contains(".bn.") && !name.EndsWith("weight")))
+                for (int i = 0; i < t.Length; i++) t.Data[i] = name.EndsWith("running_var") ? 0.5f + (float)rng.NextDouble() : (float)rng.NextDouble() - 0.5f;
+        var net = new Network(model);
+        var x = GradientChecker.Random(3, 4, 1, 28, 28);
+        var fused = net.Forward(x).Span.ToArray();
+        net.FuseForInference = false;
+        var plain = net.Forward(x).Span.ToArray();
+        float scale = plain.Max(MathF.Abs);
+        Assert.True(scale > 1e-3f);
+        for (int i = 0; i < plain.Length; i++) Assert.True(Math.Abs(fused[i] - plain[i]) <= 1e-5f * Math.Max(1f, scale), $"{i}: {fused[i]} vs {plain[i]}");
     }
 }

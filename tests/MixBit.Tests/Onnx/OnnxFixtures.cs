@@ -78,7 +78,8 @@ internal static class OnnxFixtures
         const int batch = 4;
         var s = graph.InputShape;
         var input = new Tensor(RandomInput(batch * s.Elements, seed + 2), batch, s.Channels, s.Height, s.Width);
-        var network = new Network(model); // layers read the model's parameter tensors, so updates below take effect
+        // Layers read the model's parameter tensors, so updates below take effect; unfused, so every node's output is observable.
+        var network = new Network(model) { FuseForInference = false };
         for (int i = 0; i < graph.Count; i++)
         {
             if (graph.Nodes[i].Spec is not BatchNorm2dSpec) continue;

@@ -2,6 +2,7 @@ using MixBit.Tensors;
 
 namespace MixBit.Tests.Tensors;
 
+[Collection(GlobalStateCollection.Name)]
 public class GemmTests
 {
     public static TheoryData<bool, bool, int, int, int> Cases()

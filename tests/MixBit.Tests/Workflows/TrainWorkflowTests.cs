@@ -5,6 +5,7 @@ using MixBit.Workflows;
 
 namespace MixBit.Tests.Workflows;
 
+[Collection(GlobalStateCollection.Name)]
 public class TrainWorkflowTests
 {
     /// <summary>A learnable stand-in for Fashion-MNIST: class c is a stripe texture (5 periods x 2 orientations) plus noise.</summary>

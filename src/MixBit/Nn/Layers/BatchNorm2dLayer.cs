@@ -29,6 +29,10 @@ public sealed class BatchNorm2dLayer : Layer
     }
 
     public BatchNorm2dSpec Spec => _spec;
+    public Tensor Gamma => _gamma;
+    public Tensor Beta => _beta;
+    public Tensor RunningMean => _runningMean;
+    public Tensor RunningVariance => _runningVar;
     public override IReadOnlyList<ParameterSlot> Parameters => _parameters;
 
     /// <summary>When set, training forwards still use (and do not update) running statistics, e.g. frozen BN in QAT.</summary>

@@ -34,18 +34,32 @@ public sealed class Conv2dLayer : Layer
     }
 
     public Conv2dSpec Spec => _spec;
+    public Tensor Weight => _weight;
+    public Tensor? Bias => _bias;
     public override IReadOnlyList<ParameterSlot> Parameters => _parameters;
 
     private int KernelArea => _spec.KernelH * _spec.KernelW;
 
     public override Tensor Forward(Tensor[] inputs, bool training)
     {
-        var x = _input = inputs[0];
+        _input = inputs[0];
+        return Run(inputs[0], _weight.Data, _bias?.Data, float.NegativeInfinity, float.PositiveInfinity);
+    }
+
+    /// <summary>
+    /// Inference with substitute weights and an epilogue: y = clamp(conv(x, weight) + bias, lo, hi) per channel, in one
+    /// pass while each image's output is in cache. Used with BN folded into weight/bias and the activation as the clamp.
+    /// </summary>
+    public Tensor ForwardFused(Tensor x, float[] weight, float[]? bias, float lo, float hi) => Run(x, weight, bias, lo, hi);
+
+    private Tensor Run(Tensor x, float[] weight, float[]? bias, float lo, float hi)
+    {
         int n = x.Dim(0), h = x.Dim(2), w = x.Dim(3);
         var outShape = _spec.OutputShape([new ActivationShape(x.Dim(1), h, w)]);
         EnsureShape(Output, n, outShape.Channels, outShape.Height, outShape.Width);
         int inPlane = _spec.InChannels * h * w, outHw = outShape.Height * outShape.Width, outPlane = _spec.OutChannels * outHw;
         var geo = new ConvGeometry(_spec, h, w, outShape.Height, outShape.Width);
+        bool epilogue = bias is not null || !float.IsNegativeInfinity(lo) || !float.IsPositiveInfinity(hi);
 
         Workers.For(n, (start, end, worker) =>
         {
@@ -54,18 +68,18 @@ public sealed class Conv2dLayer : Layer
                 var xi = x.Data.AsSpan(img * inPlane, inPlane);
                 var yi = Output.Data.AsSpan(img * outPlane, outPlane);
                 if (_spec.IsDepthwise)
-                    DepthwiseKernels.Forward(geo, xi, _weight.Data, yi, Scratch(_colScratch, worker, DepthwiseKernels.ScratchLength(geo)));
+                    DepthwiseKernels.Forward(geo, xi, weight, yi, Scratch(_colScratch, worker, DepthwiseKernels.ScratchLength(geo)));
                 else
-                    ForwardGemm(geo, xi, yi, worker);
-                if (_bias is not null)
+                    ForwardGemm(geo, weight, xi, yi, worker);
+                if (epilogue)
                     for (int c = 0; c < _spec.OutChannels; c++)
-                        TensorPrimitives.Add(yi.Slice(c * outHw, outHw), _bias.Data[c], yi.Slice(c * outHw, outHw));
+                        VectorOps.AddClamp(yi.Slice(c * outHw, outHw), bias is null ? 0f : bias[c], lo, hi);
             }
         });
         return Output;
     }
 
-    private void ForwardGemm(in ConvGeometry geo, ReadOnlySpan<float> x, Span<float> y, int worker)
+    private void ForwardGemm(in ConvGeometry geo, float[] weight, ReadOnlySpan<float> x, Span<float> y, int worker)
     {
         int cinG = _spec.InChannelsPerGroup, coutG = _spec.OutChannels / _spec.Groups, outHw = geo.OutH * geo.OutW;
         int kdim = cinG * KernelArea;
@@ -79,7 +93,7 @@ public sealed class Conv2dLayer : Layer
                 Im2Col.Pack(geo, cinG, xg, col);
                 cols = col;
             }
-            Gemm.Multiply(false, false, coutG, outHw, kdim, 1f, _weight.Data.AsSpan(g * coutG * kdim), kdim,
+            Gemm.Multiply(false, false, coutG, outHw, kdim, 1f, weight.AsSpan(g * coutG * kdim), kdim,
                 cols, outHw, 0f, y.Slice(g * coutG * outHw), outHw);
         }
     }
@@ -94,9 +108,7 @@ public sealed class Conv2dLayer : Layer
         var geo = new ConvGeometry(_spec, h, w, outH, outW);
         if (dx is not null) ShapeLike(dx, x);
         int wLen = _weight.Length, partialLen = wLen + (_bias is null ? 0 : _spec.OutChannels);
-        int workersUsed = Math.Min(Workers.Count, n);
-
-        Workers.For(n, (start, end, worker) =>
+        int workersUsed = Workers.For(n, (start, end, worker) =>
         {
             var partial = Scratch(_gradPartials, worker, partialLen).AsSpan(0, partialLen);
             partial.Clear();

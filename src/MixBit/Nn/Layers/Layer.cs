@@ -44,5 +44,5 @@ public abstract class Layer
         return buf;
     }
 
-    protected static float[][] NewWorkerBuffers() => new float[Workers.Count][];
+    protected static float[][] NewWorkerBuffers() => new float[Workers.MaxCount][];
 }
