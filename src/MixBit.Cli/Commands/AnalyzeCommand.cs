@@ -35,8 +35,7 @@ public static class AnalyzeCommand
         {
             arch, model, width, resolution, inputChannels, classes, board, flash, ram, flashReserve, ramReserve, policy, savePolicy, json,
         };
-        // CliErrors.Run here too: System.CommandLine's own handler would otherwise print user errors with a stack trace.
-        cmd.SetAction(parse => CliErrors.Run(() =>
+        cmd.SetAction(parse =>
         {
             var (archName, modelFile) = (parse.GetValue(arch), parse.GetValue(model));
             if ((archName is null) == (modelFile is null))
@@ -57,8 +56,9 @@ public static class AnalyzeCommand
                 BitPolicy.Create(graph, report.RuleBased.Layers.Select(l => KeyValuePair.Create(l.Name, new LayerBits(l.WeightBits, l.ActivationBits)))).Write(save.FullName);
             if (parse.GetValue(json)) Console.Out.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
             else Render(report, parse.GetValue(savePolicy));
-            return 0;
-        }));
+            // The report is printed either way; an impossible budget still fails the command.
+            return report.RuleBased.Feasible ? 0 : CliErrors.BadInput;
+        });
         return cmd;
     }
 

@@ -21,16 +21,8 @@ public sealed class Conv2dLayer : Layer
     public Conv2dLayer(string name, Conv2dSpec spec, Tensor weight, Tensor? bias)
     {
         _spec = spec;
-        _weight = weight;
-        _weightGrad = new Tensor(weight.Shape.ToArray());
-        var slots = new List<ParameterSlot> { new($"{name}.weight", weight, _weightGrad, true) };
-        if (bias is not null)
-        {
-            _bias = bias;
-            _biasGrad = new Tensor(bias.Shape.ToArray());
-            slots.Add(new($"{name}.bias", bias, _biasGrad, false));
-        }
-        _parameters = slots.ToArray();
+        (_weight, _bias) = (weight, bias);
+        _parameters = WeightAndBiasSlots(name, weight, bias, out _weightGrad, out _biasGrad);
     }
 
     public Conv2dSpec Spec => _spec;

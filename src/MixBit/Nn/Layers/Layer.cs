@@ -25,6 +25,15 @@ public abstract class Layer
     /// </summary>
     public abstract void Backward(Tensor outputGradient, Tensor?[] inputGradients);
 
+    /// <summary>Slots for a weight (with weight decay) and an optional bias (without), with fresh gradient tensors.</summary>
+    protected static ParameterSlot[] WeightAndBiasSlots(string name, Tensor weight, Tensor? bias, out Tensor weightGrad, out Tensor? biasGrad)
+    {
+        weightGrad = new Tensor(weight.Shape.ToArray());
+        biasGrad = bias is null ? null : new Tensor(bias.Shape.ToArray());
+        var weightSlot = new ParameterSlot($"{name}.weight", weight, weightGrad, true);
+        return bias is null ? [weightSlot] : [weightSlot, new ParameterSlot($"{name}.bias", bias, biasGrad!, false)];
+    }
+
     /// <summary>Shapes <paramref name="t"/> like <paramref name="like"/> (reusing its buffer).</summary>
     protected static void ShapeLike(Tensor t, Tensor like)
     {
