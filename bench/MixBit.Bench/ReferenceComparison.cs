@@ -21,13 +21,22 @@ public static class ReferenceComparison
         var graph = ReferenceCnn.Build();
         string onnxPath = Path.Combine(Path.GetTempPath(), $"mixbit-bench-{Environment.ProcessId}.onnx");
         var mixTrain = new List<double>(); var mixInfer = new List<double>();
+        var blasTrain = new List<double>(); var blasInfer = new List<double>();
         var torchTrain = new List<double>(); var torchInfer = new List<double>(); var ortInfer = new List<double>();
         string torchVersion = "?";
         for (int r = 0; r < rounds; r++)
         {
             Console.Error.WriteLine($"round {r + 1}/{rounds}");
+            Gemm.Backend = GemmBackend.Managed;
             mixTrain.Add(EngineThroughput.TrainImagesPerSecond(graph, Batch, 5, 40));
             mixInfer.Add(EngineThroughput.InferImagesPerSecond(graph, Batch, 10, 200));
+            if (Gemm.OpenBlasAvailable)
+            {
+                Gemm.Backend = GemmBackend.OpenBlas;
+                blasTrain.Add(EngineThroughput.TrainImagesPerSecond(graph, Batch, 5, 40));
+                blasInfer.Add(EngineThroughput.InferImagesPerSecond(graph, Batch, 10, 200));
+                Gemm.Backend = GemmBackend.Managed;
+            }
             var torch = RunTorch(repoRoot, onnxPath);
             torchVersion = torch.GetProperty("torch").GetString() ?? "?";
             torchTrain.Add(torch.GetProperty("train_images_per_s").GetDouble());
@@ -43,12 +52,13 @@ public static class ReferenceComparison
             "",
             $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Machine()}; `dotnet run -c Release --project bench/MixBit.Bench -- --reference`.",
             $"Reference CNN of TOOLCHAIN.md (18,826 parameters), batch {Batch}, 2 threads, random data; median of {rounds} alternating rounds.",
-            $"MixBit GEMM backend: {Gemm.Backend}. PyTorch {torchVersion} (Debian python3-torch), SGD momentum 0.9; ONNX Runtime 1.31.1 on the PyTorch export, 2 intra-op threads.",
+            $"MixBit with its default managed SIMD GEMM; the OpenBLAS backend (MIXBIT_GEMM=openblas) on its own line. PyTorch {torchVersion} (Debian python3-torch), SGD momentum 0.9; ONNX Runtime 1.31.1 on the PyTorch export, 2 intra-op threads.",
             "",
             "| | MixBit img/s | PyTorch img/s | ONNX Runtime img/s | MixBit / PyTorch | MixBit / ONNX Runtime |",
             "|---|---:|---:|---:|---:|---:|",
             string.Create(inv, $"| training step | {mt:F0} | {tt:F0} | | {mt / tt:F2}x | |"),
             string.Create(inv, $"| inference forward | {mi:F0} | {ti:F0} | {oi:F0} | {mi / ti:F2}x | {mi / oi:F2}x |"),
+            blasTrain.Count > 0 ? string.Create(inv, $"| MixBit with OpenBLAS: training / inference | {Median(blasTrain):F0} / {Median(blasInfer):F0} | | | {Median(blasTrain) / tt:F2}x / {Median(blasInfer) / ti:F2}x | |") : "",
             "",
             string.Create(inv, $"training: {mt / tt:F2}x PyTorch"),
             string.Create(inv, $"inference: {mi / ti:F2}x PyTorch, {mi / oi:F2}x ONNX Runtime"),

@@ -5,12 +5,21 @@ public enum GemmBackend { Managed, OpenBlas }
 
 /// <summary>
 /// Row-major single-precision GEMM: C = alpha * op(A) * op(B) + beta * C, with op(X) = X or X^T,
-/// op(A) M x K, op(B) K x N. Uses OpenBLAS (libopenblas.so.0, single-threaded: MixBit parallelises over
-/// images itself) when it loads, else the managed SIMD kernel; both give the same results up to float rounding.
+/// op(A) M x K, op(B) K x N. Two backends give the same results up to float rounding: the managed SIMD kernel
+/// (default: on the small per-image products of these networks it measured 2-3x faster than OpenBLAS here, see
+/// docs/BENCHMARKS.md) and OpenBLAS (libopenblas.so.0, single-threaded: MixBit parallelises over images itself),
+/// chosen with MIXBIT_GEMM=openblas or <see cref="Backend"/>.
 /// </summary>
 public static class Gemm
 {
-    private static GemmBackend _backend = OpenBlas.IsAvailable ? GemmBackend.OpenBlas : GemmBackend.Managed;
+    private static GemmBackend _backend = Environment.GetEnvironmentVariable("MIXBIT_GEMM")?.ToLowerInvariant() switch
+    {
+        "openblas" when OpenBlas.IsAvailable => GemmBackend.OpenBlas,
+        _ => GemmBackend.Managed,
+    };
+
+    /// <summary>Whether libopenblas.so.0 loaded (Debian package libopenblas0-pthread).</summary>
+    public static bool OpenBlasAvailable => OpenBlas.IsAvailable;
 
     public static GemmBackend Backend
     {

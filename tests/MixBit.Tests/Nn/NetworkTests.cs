@@ -73,8 +73,8 @@ public class NetworkTests
     [Fact]
     public void Openblas_and_managed_backends_give_the_same_training_step()
     {
-        Assert.True(Gemm.Backend == GemmBackend.OpenBlas || !File.Exists("/usr/lib/x86_64-linux-gnu/libopenblas.so.0"),
-            "OpenBLAS is installed but was not picked up");
+        Assert.True(Gemm.OpenBlasAvailable || !File.Exists("/usr/lib/x86_64-linux-gnu/libopenblas.so.0"),
+            "OpenBLAS is installed but did not load");
         var graph = ReferenceCnn.Build();
         float[] Run(GemmBackend backend)
         {
@@ -93,7 +93,7 @@ public class NetworkTests
             }
             finally { Gemm.Backend = saved; }
         }
-        if (Gemm.Backend != GemmBackend.OpenBlas) return; // nothing to compare against on this machine
+        if (!Gemm.OpenBlasAvailable) return; // nothing to compare against on this machine
         var blas = Run(GemmBackend.OpenBlas);
         var managed = Run(GemmBackend.Managed);
         Assert.Equal(blas.Length, managed.Length);

@@ -26,7 +26,7 @@ public class GemmTests
         int lda = transA ? m : k, ldb = transB ? k : n;
         foreach (var backend in new[] { GemmBackend.Managed, GemmBackend.OpenBlas })
         {
-            if (backend == GemmBackend.OpenBlas && Gemm.Backend != GemmBackend.OpenBlas) continue;
+            if (backend == GemmBackend.OpenBlas && !Gemm.OpenBlasAvailable) continue;
             var saved = Gemm.Backend;
             var c = (float[])c0.Clone();
             try
