@@ -26,6 +26,7 @@ public static class FinetuneCommand
         var freeze = new Option<int>("--freeze-bn-after") { Description = "Freeze BatchNorm statistics after this many steps", DefaultValueFactory = _ => defaults.FreezeBatchNormAfter };
         var trainCount = new Option<int>("--train-count") { Description = "Training images per epoch, a seeded subset (0 = all)", DefaultValueFactory = _ => 0 };
         var calibration = new Option<string>("--calibration") { Description = "Initial activation ranges: minmax, percentile or mse", DefaultValueFactory = _ => "mse" };
+        var weightRange = new Option<string>("--weight-calibration") { Description = "Weight clip ratios: minmax or mse (chosen once, kept while training)", DefaultValueFactory = _ => "minmax" };
         var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per tensor instead of per output channel" };
         var bn = new Option<string>("--bn") { Description = "BatchNorm: fold or keep", DefaultValueFactory = _ => "fold" };
         var seed = new Option<int>("--seed") { Description = "Seed for data order, augmentation and calibration images", DefaultValueFactory = _ => 0 };
@@ -35,7 +36,7 @@ public static class FinetuneCommand
         var threads = CommonOptions.Threads();
 
         var cmd = new Command("finetune", "Quantization-aware fine-tuning of a model for a bit policy")
-        { model, policy, wBits, aBits, keep8, epochs, batch, lr, optimizer, distill, temperature, freeze, trainCount, calibration, perTensor, bn, seed, data, output, resume, threads };
+        { model, policy, wBits, aBits, keep8, epochs, batch, lr, optimizer, distill, temperature, freeze, trainCount, calibration, weightRange, perTensor, bn, seed, data, output, resume, threads };
         cmd.SetAction(p =>
         {
             CommonOptions.ApplyThreads(p.GetValue(threads));
@@ -47,7 +48,8 @@ public static class FinetuneCommand
             };
             var quantization = new QuantizationOptions
             {
-                ActivationRange = QuantizationOptions.ParseRange(p.GetValue(calibration)!), PerChannelWeights = !p.GetValue(perTensor),
+                ActivationRange = QuantizationOptions.ParseRange(p.GetValue(calibration)!),
+                WeightRange = QuantizationOptions.ParseRange(p.GetValue(weightRange)!), PerChannelWeights = !p.GetValue(perTensor),
                 BatchNorm = QuantizationOptions.ParseBatchNorm(p.GetValue(bn)!),
             };
             var request = new FinetuneRequest(p.GetValue(model)!, new PolicySource(p.GetValue(policy), p.GetValue(wBits), p.GetValue(aBits), p.GetValue(keep8)),

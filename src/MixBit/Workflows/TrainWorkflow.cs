@@ -31,7 +31,8 @@ public static class TrainWorkflow
         var clock = Stopwatch.StartNew();
         var (train, validation, test) = request.Data.Load();
         var normalization = Normalization.FromTrainingSet(train);
-        string optionsJson = JsonSerializer.Serialize(new { request.Architecture, request.Width, request.Options.Epochs, request.Options.BatchSize,
+        string optionsJson = JsonSerializer.Serialize(new { Architecture = request.InitialModelPath ?? request.Architecture,
+            Width = request.InitialModelPath is null ? request.Width : (double?)null, request.Options.Epochs, request.Options.BatchSize,
             request.Options.Optimizer, request.Options.LearningRate, request.Options.Seed, request.Data.ValidationCount, request.Data.SplitSeed });
 
         int startEpoch = 0;

@@ -6,62 +6,90 @@ namespace MixBit.Nn.Layers;
 /// <summary>
 /// Depthwise convolution for one image, channel c reading only input channel c:
 /// y[c, oy, ox] = sum_{ky,kx} w[c, ky, kx] * x[c, oy*sH - pT + ky*dH, ox*sW - pL + kx*dW].
-/// Each channel is first copied into a zero-padded plane so the inner loops need no bounds checks; with
-/// stride 1 eight outputs are computed at once (all taps accumulated in one register), otherwise scalar.
+/// <para>
+/// Each channel is copied into a zero-padded plane P and split into sH*sW phase planes
+/// Q[a,b][r, q] = P[r*sH + a, q*sW + b] of pitch qw (with stride 1 the single phase is P itself). Tap (ky, kx) then
+/// reads phase ((ky*dH) mod sH, (kx*dW) mod sW) at the constant offset (ky*dH div sH)*qw + (kx*dW div sW) from the
+/// flat index j = oy*qw + ox. So every stride is a stride-1 problem over j in [0, (OutH-1)*qw + OutW): eight
+/// outputs per step whatever the map width; the qw - OutW positions between rows are computed and dropped
+/// (forward) or fed zeros (backward).
+/// </para>
 /// </summary>
 internal static class DepthwiseKernels
 {
-    /// <summary>Floats of per-worker scratch that <see cref="Forward"/> and <see cref="Backward"/> need.</summary>
-    public static int ScratchLength(in ConvGeometry g) => 2 * PaddedH(g) * PaddedW(g);
+    private readonly record struct Layout(int Ph, int Pw, int Qh, int Qw, int Phases)
+    {
+        public int Plane => Ph * Pw;
+        public int PhasePlane => Qh * Qw;
+        public int FlatLength(in ConvGeometry g) => (g.OutH - 1) * Qw + g.OutW;
+    }
 
-    private static int PaddedH(in ConvGeometry g) => (g.OutH - 1) * g.StrideH + (g.KernelH - 1) * g.DilationH + 1;
-    private static int PaddedW(in ConvGeometry g) => (g.OutW - 1) * g.StrideW + (g.KernelW - 1) * g.DilationW + 1;
+    private static Layout LayoutOf(in ConvGeometry g)
+    {
+        int ph = (g.OutH - 1) * g.StrideH + (g.KernelH - 1) * g.DilationH + 1;
+        int pw = (g.OutW - 1) * g.StrideW + (g.KernelW - 1) * g.DilationW + 1;
+        return new(ph, pw, (ph + g.StrideH - 1) / g.StrideH, (pw + g.StrideW - 1) / g.StrideW, g.StrideH * g.StrideW);
+    }
+
+    private static bool Unit(in ConvGeometry g) => g.StrideH == 1 && g.StrideW == 1;
+
+    /// <summary>Floats of per-worker scratch that <see cref="Forward"/> and <see cref="Backward"/> need.</summary>
+    public static int ScratchLength(in ConvGeometry g)
+    {
+        var l = LayoutOf(g);
+        return 2 * l.Plane + 2 * l.Phases * l.PhasePlane + l.PhasePlane;
+    }
+
+    /// <summary>Offset of each tap from the flat output index, into the concatenated phase planes.</summary>
+    private static void TapOffsets(in ConvGeometry g, in Layout l, Span<int> offsets)
+    {
+        for (int ky = 0; ky < g.KernelH; ky++)
+            for (int kx = 0; kx < g.KernelW; kx++)
+            {
+                int ry = ky * g.DilationH, rx = kx * g.DilationW;
+                int phase = ry % g.StrideH * g.StrideW + rx % g.StrideW;
+                offsets[ky * g.KernelW + kx] = phase * l.PhasePlane + ry / g.StrideH * l.Qw + rx / g.StrideW;
+            }
+    }
 
     public static void Forward(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, Span<float> scratch)
     {
-        int inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW, k = g.KernelH * g.KernelW;
-        int ph = PaddedH(g), pw = PaddedW(g);
-        var padded = scratch[..(ph * pw)];
+        var l = LayoutOf(g);
+        int inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW, taps = g.KernelH * g.KernelW;
+        var padded = scratch[..l.Plane];
+        var phases = Unit(g) ? padded : scratch.Slice(l.Plane, l.Phases * l.PhasePlane);
+        var flat = scratch.Slice(l.Plane + l.Phases * l.PhasePlane, l.FlatLength(g));
+        Span<int> offsets = stackalloc int[taps];
+        TapOffsets(g, l, offsets);
         int channels = y.Length / outPlane;
         for (int c = 0; c < channels; c++)
         {
-            Pad(g, x.Slice(c * inPlane, inPlane), padded, ph, pw);
-            var wc = w.Slice(c * k, k);
+            Pad(g, x.Slice(c * inPlane, inPlane), padded, l);
+            if (!Unit(g)) Split(g, l, padded, phases);
+            Flat(phases, w.Slice(c * taps, taps), offsets, flat);
             var yc = y.Slice(c * outPlane, outPlane);
-            for (int oy = 0; oy < g.OutH; oy++)
-                Row(g, padded, pw, oy, wc, yc.Slice(oy * g.OutW, g.OutW));
+            for (int oy = 0; oy < g.OutH; oy++) flat.Slice(oy * l.Qw, g.OutW).CopyTo(yc.Slice(oy * g.OutW, g.OutW));
         }
     }
 
-    /// <summary>One output row: every tap accumulated per output element.</summary>
-    private static void Row(in ConvGeometry g, ReadOnlySpan<float> p, int pw, int oy, ReadOnlySpan<float> w, Span<float> yRow)
+    /// <summary>flat[j] = sum_t w[t] * q[j + offsets[t]].</summary>
+    private static void Flat(ReadOnlySpan<float> q, ReadOnlySpan<float> w, ReadOnlySpan<int> offsets, Span<float> flat)
     {
-        int ox = 0;
-        ref float rp = ref Unsafe.AsRef(in p[0]);
-        if (g.StrideW == 1 && Vector256.IsHardwareAccelerated)
-        {
-            for (; ox + 8 <= g.OutW; ox += 8)
+        ref float rq = ref Unsafe.AsRef(in q[0]);
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; j + 8 <= flat.Length; j += 8)
             {
                 var acc = Vector256<float>.Zero;
-                for (int ky = 0; ky < g.KernelH; ky++)
-                {
-                    int row = (oy * g.StrideH + ky * g.DilationH) * pw + ox;
-                    for (int kx = 0; kx < g.KernelW; kx++)
-                        acc = Vector256.FusedMultiplyAdd(Vector256.Create(w[ky * g.KernelW + kx]),
-                            Vector256.LoadUnsafe(ref rp, (nuint)(row + kx * g.DilationW)), acc);
-                }
-                acc.StoreUnsafe(ref yRow[ox]);
+                for (int t = 0; t < offsets.Length; t++)
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(w[t]), Vector256.LoadUnsafe(ref rq, (nuint)(j + offsets[t])), acc);
+                acc.StoreUnsafe(ref flat[j]);
             }
-        }
-        for (; ox < g.OutW; ox++)
+        for (; j < flat.Length; j++)
         {
             float acc = 0;
-            for (int ky = 0; ky < g.KernelH; ky++)
-            {
-                int row = (oy * g.StrideH + ky * g.DilationH) * pw + ox * g.StrideW;
-                for (int kx = 0; kx < g.KernelW; kx++) acc += w[ky * g.KernelW + kx] * p[row + kx * g.DilationW];
-            }
-            yRow[ox] = acc;
+            for (int t = 0; t < offsets.Length; t++) acc += w[t] * q[j + offsets[t]];
+            flat[j] = acc;
         }
     }
 
@@ -69,73 +97,97 @@ internal static class DepthwiseKernels
     public static void Backward(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy,
         Span<float> dW, Span<float> dx, bool needInputGrad, Span<float> scratch)
     {
-        int inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW, k = g.KernelH * g.KernelW;
-        int ph = PaddedH(g), pw = PaddedW(g), plane = ph * pw;
-        var padded = scratch[..plane];
-        var dPadded = scratch.Slice(plane, plane);
+        var l = LayoutOf(g);
+        int inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW, taps = g.KernelH * g.KernelW;
+        int phasesLength = l.Phases * l.PhasePlane;
+        var padded = scratch[..l.Plane];
+        var dPadded = scratch.Slice(l.Plane, l.Plane);
+        var phases = Unit(g) ? padded : scratch.Slice(2 * l.Plane, phasesLength);
+        var dPhases = Unit(g) ? dPadded : scratch.Slice(2 * l.Plane + phasesLength, phasesLength);
+        var flat = scratch.Slice(2 * l.Plane + 2 * phasesLength, l.FlatLength(g));
+        Span<int> offsets = stackalloc int[taps];
+        TapOffsets(g, l, offsets);
         int channels = dy.Length / outPlane;
         for (int c = 0; c < channels; c++)
         {
-            Pad(g, x.Slice(c * inPlane, inPlane), padded, ph, pw);
-            if (needInputGrad) dPadded.Clear();
+            Pad(g, x.Slice(c * inPlane, inPlane), padded, l);
+            if (!Unit(g)) Split(g, l, padded, phases);
+            // dy with the phase planes' pitch, zeros between rows, so each tap is one flat dot and one flat axpy.
+            flat.Clear();
             var dyc = dy.Slice(c * outPlane, outPlane);
-            for (int ky = 0; ky < g.KernelH; ky++)
-                for (int kx = 0; kx < g.KernelW; kx++)
+            for (int oy = 0; oy < g.OutH; oy++) dyc.Slice(oy * g.OutW, g.OutW).CopyTo(flat.Slice(oy * l.Qw, g.OutW));
+            if (needInputGrad) dPhases.Clear();
+            for (int t = 0; t < taps; t++)
+            {
+                dW[c * taps + t] += TensorPrimitives.Dot(flat, phases.Slice(offsets[t], flat.Length));
+                if (needInputGrad)
                 {
-                    int tap = c * k + ky * g.KernelW + kx;
-                    float wv = w[tap], acc = 0;
-                    for (int oy = 0; oy < g.OutH; oy++)
-                    {
-                        int start = (oy * g.StrideH + ky * g.DilationH) * pw + kx * g.DilationW;
-                        var grad = dyc.Slice(oy * g.OutW, g.OutW);
-                        if (g.StrideW == 1)
-                        {
-                            acc += TensorPrimitives.Dot(grad, padded.Slice(start, g.OutW));
-                            if (needInputGrad)
-                            {
-                                var d = dPadded.Slice(start, g.OutW);
-                                TensorPrimitives.MultiplyAdd(grad, wv, d, d);
-                            }
-                        }
-                        else
-                        {
-                            for (int ox = 0, i = start; ox < grad.Length; ox++, i += g.StrideW)
-                            {
-                                acc += grad[ox] * padded[i];
-                                if (needInputGrad) dPadded[i] += wv * grad[ox];
-                            }
-                        }
-                    }
-                    dW[tap] += acc;
+                    var d = dPhases.Slice(offsets[t], flat.Length);
+                    TensorPrimitives.MultiplyAdd(flat, w[c * taps + t], d, d);
                 }
-            if (needInputGrad) Crop(g, dPadded, pw, dx.Slice(c * inPlane, inPlane));
+            }
+            if (!needInputGrad) continue;
+            if (!Unit(g)) Merge(g, l, dPhases, dPadded);
+            Crop(g, dPadded, l, dx.Slice(c * inPlane, inPlane));
         }
     }
 
     /// <summary>Copies a channel into the zero-padded plane (rows/columns beyond the input stay zero).</summary>
-    private static void Pad(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> p, int ph, int pw)
+    private static void Pad(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> p, in Layout l)
     {
         p.Clear();
-        for (int iy = 0; iy < g.InH; iy++)
-        {
-            int py = iy + g.PadTop;
-            if (py >= ph) break;
-            int cols = Math.Min(g.InW, pw - g.PadLeft);
-            if (cols > 0) x.Slice(iy * g.InW, cols).CopyTo(p.Slice(py * pw + g.PadLeft, cols));
-        }
+        int cols = Math.Min(g.InW, l.Pw - g.PadLeft);
+        if (cols <= 0) return;
+        for (int iy = 0; iy < g.InH && iy + g.PadTop < l.Ph; iy++)
+            x.Slice(iy * g.InW, cols).CopyTo(p.Slice((iy + g.PadTop) * l.Pw + g.PadLeft, cols));
     }
 
     /// <summary>The input-sized window of a padded gradient plane (the adjoint of <see cref="Pad"/>).</summary>
-    private static void Crop(in ConvGeometry g, ReadOnlySpan<float> p, int pw, Span<float> dx)
+    private static void Crop(in ConvGeometry g, ReadOnlySpan<float> p, in Layout l, Span<float> dx)
     {
-        int ph = p.Length / pw;
         dx.Clear();
-        for (int iy = 0; iy < g.InH; iy++)
-        {
-            int py = iy + g.PadTop;
-            if (py >= ph) break;
-            int cols = Math.Min(g.InW, pw - g.PadLeft);
-            if (cols > 0) p.Slice(py * pw + g.PadLeft, cols).CopyTo(dx.Slice(iy * g.InW, cols));
-        }
+        int cols = Math.Min(g.InW, l.Pw - g.PadLeft);
+        if (cols <= 0) return;
+        for (int iy = 0; iy < g.InH && iy + g.PadTop < l.Ph; iy++)
+            p.Slice((iy + g.PadTop) * l.Pw + g.PadLeft, cols).CopyTo(dx.Slice(iy * g.InW, cols));
+    }
+
+    /// <summary>Q[a*sW + b][r, q] = P[r*sH + a, q*sW + b], zero beyond P.</summary>
+    private static void Split(in ConvGeometry g, in Layout l, ReadOnlySpan<float> p, Span<float> q)
+    {
+        for (int a = 0; a < g.StrideH; a++)
+            for (int b = 0; b < g.StrideW; b++)
+            {
+                var plane = q.Slice((a * g.StrideW + b) * l.PhasePlane, l.PhasePlane);
+                for (int r = 0; r < l.Qh; r++)
+                {
+                    int py = r * g.StrideH + a;
+                    var row = plane.Slice(r * l.Qw, l.Qw);
+                    if (py >= l.Ph) { row.Clear(); continue; }
+                    var src = p.Slice(py * l.Pw, l.Pw);
+                    int qc = 0;
+                    for (int px = b; px < l.Pw; px += g.StrideW) row[qc++] = src[px];
+                    row[qc..].Clear();
+                }
+            }
+    }
+
+    /// <summary>The adjoint of <see cref="Split"/>: P[r*sH + a, q*sW + b] = Q[a*sW + b][r, q].</summary>
+    private static void Merge(in ConvGeometry g, in Layout l, ReadOnlySpan<float> q, Span<float> p)
+    {
+        for (int a = 0; a < g.StrideH; a++)
+            for (int b = 0; b < g.StrideW; b++)
+            {
+                var plane = q.Slice((a * g.StrideW + b) * l.PhasePlane, l.PhasePlane);
+                for (int r = 0; r < l.Qh; r++)
+                {
+                    int py = r * g.StrideH + a;
+                    if (py >= l.Ph) continue;
+                    var dst = p.Slice(py * l.Pw, l.Pw);
+                    var row = plane.Slice(r * l.Qw, l.Qw);
+                    int qc = 0;
+                    for (int px = b; px < l.Pw; px += g.StrideW) dst[px] = row[qc++];
+                }
+            }
     }
 }
