@@ -11,10 +11,9 @@ log="$(mktemp)"
 dotnet test "$root/tests/MixBit.Tests" -c Release --filter "$filter" --logger "console;verbosity=normal" 2>&1 \
   | tee "$log" | grep -vE '^\s+Passed [A-Za-z]'
 status=${PIPESTATUS[0]}
-summary=$(grep -E "(Passed|Failed)!  - " "$log" | tail -1)
-passed=$(sed -nE 's/.*Passed: +([0-9]+).*/\1/p' <<<"$summary")
-failed=$(sed -nE 's/.*Failed: +([0-9]+),.*/\1/p' <<<"$summary")
-skipped=$(sed -nE 's/.*Skipped: +([0-9]+).*/\1/p' <<<"$summary")
+# The runner's closing block: "Total tests: N", "Passed: N", "Failed: N", "Skipped: N" (absent counts are 0).
+count() { grep -E "^ +$1: [0-9]+$" "$log" | tail -1 | grep -oE '[0-9]+'; }
+passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
 rm -f "$log"
 echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 exit "$status"

@@ -67,14 +67,19 @@ public sealed class ActivationQuantizer
         if (!Enabled) { dy.Span.CopyTo(dx.Span); return; }
         var grid = Grid;
         float lo = grid.Low, hi = grid.High, inv = 1f / Alpha;
-        double dAlpha = 0;
-        var xs = x.Span; var ys = y.Span; var g = dy.Span; var d = dx.Span;
-        for (int i = 0; i < xs.Length; i++)
+        var partial = new double[Workers.Count];
+        Workers.For(x.Length, (start, end, worker) =>
         {
-            float v = xs[i];
-            if (v >= lo && v <= hi) d[i] = g[i];
-            else { d[i] = 0f; dAlpha += g[i] * ys[i] * inv; }
-        }
-        if (_fixed is null) _alphaGrad.Data[0] += (float)dAlpha;
+            var xs = x.Data; var ys = y.Data; var g = dy.Data; var d = dx.Data;
+            double dAlpha = 0;
+            for (int i = start; i < end; i++)
+            {
+                float v = xs[i];
+                if (v >= lo && v <= hi) d[i] = g[i];
+                else { d[i] = 0f; dAlpha += g[i] * ys[i] * inv; }
+            }
+            partial[worker] = dAlpha;
+        });
+        if (_fixed is null) _alphaGrad.Data[0] += (float)partial.Sum();
     }
 }

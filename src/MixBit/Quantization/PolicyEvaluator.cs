@@ -18,16 +18,16 @@ public sealed class PolicyEvaluator
     private readonly List<(Tensor Images, int[] Labels)> _batches = [];
     private readonly float[] _referenceLogits;
     private readonly int _classes, _count;
-    private readonly IReadOnlyDictionary<string, float>? _clipOverrides;
+    private readonly LearnedRanges? _learned;
 
-    /// <param name="clipOverrides">Learned clip values (a fine-tuned model's) that replace calibrated ranges by quantizer name.</param>
+    /// <param name="learned">A fine-tuned model's learned ranges, which replace the calibrated ones.</param>
     public PolicyEvaluator(Model model, Normalization normalization, ImageDataset calibration, ImageDataset evaluation,
-        QuantizationOptions options, IReadOnlyDictionary<string, float>? clipOverrides = null, int batchSize = 256)
+        QuantizationOptions options, LearnedRanges? learned = null, int batchSize = 256)
     {
         options.Validate();
         if (evaluation.Count == 0) throw new MixBitException("The evaluation set is empty.");
         _network = new FakeQuantNetwork(model, BitPolicy.Uniform(model.Graph, 8, 8), options);
-        _clipOverrides = clipOverrides;
+        _learned = learned;
         Statistics = CalibrationStatistics.Collect(_network,
             CalibrationStatistics.Batches(calibration, normalization, options.CalibrationBatchSize, options.CalibrationBatches));
 
@@ -65,9 +65,7 @@ public sealed class PolicyEvaluator
         var clock = Stopwatch.StartNew();
         _network.SetPolicy(policy);
         Statistics.ApplyTo(_network);
-        if (_clipOverrides is not null)
-            foreach (var q in _network.ActivationQuantizers)
-                if (q.Parameter is not null && _clipOverrides.TryGetValue(q.Name, out var a)) q.Alpha = a;
+        _learned?.ApplyTo(_network);
         int offset = 0, correct = 0, agree = 0;
         double kl = 0;
         foreach (var (images, labels) in _batches)

@@ -24,6 +24,12 @@ public sealed class WeightQuantizer(int bits, QuantizationOptions options)
         Bits = bits;
     }
 
+    /// <summary>Clip ratio per channel (or one) at the current bits; empty until calibrated.</summary>
+    public IReadOnlyList<float> Ratios => _ratios;
+
+    /// <summary>Restores clip ratios (e.g. those a fine-tuned model was trained with) for the current bits.</summary>
+    public void SetRatios(float[] ratios) => _ratios = _ratiosByBits[Bits] = (float[])ratios.Clone();
+
     /// <summary>Chooses the clip ratios for <paramref name="weights"/> (1 for min/max, searched for MSE).</summary>
     public void Calibrate(ReadOnlySpan<float> weights, int outChannels)
     {

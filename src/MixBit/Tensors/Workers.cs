@@ -1,8 +1,12 @@
+using System.Runtime.ExceptionServices;
+
 namespace MixBit.Tensors;
 
 /// <summary>
-/// Splits a loop of independent items into one contiguous chunk per worker (at most <see cref="Count"/>),
-/// so per-worker scratch buffers and gradient partials can be indexed by worker id without locking.
+/// Splits a loop of independent items into one contiguous chunk per worker (at most <see cref="Count"/>), so
+/// per-worker scratch buffers and gradient partials can be indexed by worker id without locking. Chunks run on a
+/// small pool of persistent threads (the caller runs chunk 0), which costs no allocation per call beyond the
+/// caller's delegate; a call made while the pool is busy (another thread, or a nested call) uses Parallel.For.
 /// </summary>
 public static class Workers
 {
@@ -10,6 +14,8 @@ public static class Workers
     public const int MaxCount = 64;
 
     private static int _count = Math.Clamp(Environment.ProcessorCount, 1, MaxCount);
+    private static WorkerPool? _pool;
+    private static readonly object PoolLock = new();
 
     public static int Count
     {
@@ -23,11 +29,80 @@ public static class Workers
     {
         int chunks = Math.Min(Count, items);
         if (chunks <= 1) { if (items > 0) body(0, items, 0); return Math.Min(items, 1); }
-        Parallel.For(0, chunks, w =>
+        if (Monitor.TryEnter(PoolLock))
         {
-            int start = (int)((long)items * w / chunks), end = (int)((long)items * (w + 1) / chunks);
-            body(start, end, w);
-        });
+            try
+            {
+                if (_pool is null || _pool.Size < chunks) { _pool?.Dispose(); _pool = new WorkerPool(Count); }
+                _pool.Run(chunks, items, body);
+            }
+            finally { Monitor.Exit(PoolLock); }
+            return chunks;
+        }
+        Parallel.For(0, chunks, w => { var (s, e) = Range(items, chunks, w); body(s, e, w); });
         return chunks;
+    }
+
+    internal static (int Start, int End) Range(int items, int chunks, int w)
+        => ((int)((long)items * w / chunks), (int)((long)items * (w + 1) / chunks));
+
+    /// <summary>Size - 1 background threads, each woken by its own semaphore; the caller works as worker 0.</summary>
+    private sealed class WorkerPool : IDisposable
+    {
+        private readonly SemaphoreSlim[] _start;
+        private readonly CountdownEvent _done = new(1);
+        private Action<int, int, int>? _body;
+        private int _items, _chunks;
+        private ExceptionDispatchInfo? _error;
+        private volatile bool _disposed;
+
+        public WorkerPool(int size)
+        {
+            Size = size;
+            _start = new SemaphoreSlim[size - 1];
+            for (int i = 0; i < _start.Length; i++)
+            {
+                _start[i] = new SemaphoreSlim(0);
+                int worker = i + 1;
+                new Thread(() => Loop(worker)) { IsBackground = true, Name = $"MixBit worker {worker}" }.Start();
+            }
+        }
+
+        public int Size { get; }
+
+        public void Run(int chunks, int items, Action<int, int, int> body)
+        {
+            (_body, _items, _chunks, _error) = (body, items, chunks, null);
+            _done.Reset(chunks - 1);
+            for (int w = 1; w < chunks; w++) _start[w - 1].Release();
+            try { RunChunk(0); }
+            finally { _done.Wait(); _body = null; }
+            _error?.Throw();
+        }
+
+        private void RunChunk(int w)
+        {
+            var (s, e) = Range(_items, _chunks, w);
+            _body!(s, e, w);
+        }
+
+        private void Loop(int worker)
+        {
+            var start = _start[worker - 1];
+            while (true)
+            {
+                start.Wait();
+                if (_disposed) return;
+                try { RunChunk(worker); }
+                catch (Exception e) { _error ??= ExceptionDispatchInfo.Capture(e); }
+                finally { _done.Signal(); }
+            }
+        }
+
+        public void Dispose()
+        {
+            _disposed = true;
+            foreach (var s in _start) s.Release();
+        }
     }
 }

@@ -51,7 +51,7 @@ public static class FinetuneWorkflow
         var teacherModel = data.Model.Clone();
         var student = data.Model;
         int startEpoch = 0;
-        QuantizationMetadata? resumedClips = null;
+        QuantizationMetadata? resumed = null;
         if (resuming)
         {
             var (m, meta) = ModelFile.LoadWithMetadata(checkpoint);
@@ -59,7 +59,7 @@ public static class FinetuneWorkflow
                 throw new MixBitException($"The checkpoint '{checkpoint}' was made with other options; rerun with the same flags, or without --resume.");
             student = m;
             startEpoch = int.Parse(meta[ModelMetadata.Epoch], CultureInfo.InvariantCulture) + 1;
-            resumedClips = QuantizationMetadata.Read(meta);
+            resumed = QuantizationMetadata.Read(meta);
         }
 
         var teacher = new Network(teacherModel);
@@ -67,9 +67,7 @@ public static class FinetuneWorkflow
         var statistics = CalibrationStatistics.Collect(network, CalibrationStatistics.Batches(data.Calibration, data.Normalization,
             request.Quantization.CalibrationBatchSize, request.Quantization.CalibrationBatches));
         statistics.ApplyTo(network);
-        if (resumedClips is not null)
-            foreach (var q in network.ActivationQuantizers)
-                if (q.Parameter is not null && resumedClips.Clips.TryGetValue(q.Name, out var a)) q.Alpha = a;
+        resumed?.Ranges.ApplyTo(network);
 
         var test = data.Evaluation;
         float floatAccuracy = Evaluator.Evaluate(teacher, test, data.Normalization, cancel: cancel).Accuracy;

@@ -9,6 +9,9 @@ namespace MixBit.Workflows;
 /// </summary>
 public sealed record PolicySource(string? PolicyPath = null, int? WeightBits = null, int? ActivationBits = null, bool KeepFirstLast8Bit = false)
 {
+    /// <summary>No policy given: a fine-tuned model's stored policy (and options) apply.</summary>
+    public bool IsEmpty => PolicyPath is null && WeightBits is null && ActivationBits is null;
+
     public BitPolicy Resolve(ModelGraph graph, QuantizationMetadata? stored = null)
     {
         bool uniform = WeightBits is not null || ActivationBits is not null;

@@ -7,9 +7,9 @@ namespace MixBit.Workflows;
 
 /// <summary>
 /// The quantization state a fine-tuned model file carries in its metadata (key <see cref="Key"/>): the bit policy,
-/// the quantization options it was trained with and the learned clip value of every activation quantizer.
+/// the quantization options it was trained with and the learned ranges (clip values, weight clip ratios).
 /// </summary>
-public sealed record QuantizationMetadata(string PolicyJson, QuantizationOptions Options, Dictionary<string, float> Clips)
+public sealed record QuantizationMetadata(string PolicyJson, QuantizationOptions Options, LearnedRanges Ranges)
 {
     public const string Key = "mixbit.quantization";
 
@@ -28,6 +28,5 @@ public sealed record QuantizationMetadata(string PolicyJson, QuantizationOptions
     }
 
     public static QuantizationMetadata From(FakeQuantNetwork network)
-        => new(network.Policy.ToJson(), network.Options,
-            network.ActivationQuantizers.Where(q => q.Parameter is not null).ToDictionary(q => q.Name, q => q.Alpha));
+        => new(network.Policy.ToJson(), network.Options, LearnedRanges.Capture(network));
 }

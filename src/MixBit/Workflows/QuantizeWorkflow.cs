@@ -28,9 +28,11 @@ public static class QuantizeWorkflow
     {
         var data = Load(request.ModelPath, request.DataDirectory, request.ValidationCount, request.Split, request.EvaluationCount, request.Options, request.Seed);
         var policy = request.Policy.Resolve(data.Model.Graph, data.Stored);
-        var clips = data.Stored is { } s && s.Options == request.Options && s.Policy(data.Model.Graph).SameBitsAs(policy) ? s.Clips : null;
-        var evaluator = new PolicyEvaluator(data.Model, data.Normalization, data.Calibration, data.Evaluation, request.Options, clips);
-        return new(evaluator.Evaluate(policy), Summarize(policy) + (clips is null ? "" : " (learned clip values)"));
+        // A fine-tuned model without a policy on the command line is evaluated as it was trained: stored options and clips.
+        var options = data.Stored is { } st && request.Policy.IsEmpty ? st.Options : request.Options;
+        var learned = data.Stored is { } s && s.Options == options && s.Policy(data.Model.Graph).SameBitsAs(policy) ? s.Ranges : null;
+        var evaluator = new PolicyEvaluator(data.Model, data.Normalization, data.Calibration, data.Evaluation, options, learned);
+        return new(evaluator.Evaluate(policy), Summarize(policy) + (learned is null ? "" : " (learned ranges)"));
     }
 
     /// <summary>"w4/a4 x 27" or the distinct settings with their counts.</summary>
@@ -46,9 +48,8 @@ public static class QuantizeWorkflow
     public static PolicyEvaluator CreateEvaluator(PolicyEvaluationRequest request, out QuantizationData data)
     {
         data = Load(request.ModelPath, request.DataDirectory, request.ValidationCount, request.Split, request.EvaluationCount, request.Options, request.Seed);
-        // A fine-tuned model evaluated with the options it was trained with uses its learned clip values.
-        var clips = data.Stored is { } s && s.Options == request.Options ? s.Clips : null;
-        return new PolicyEvaluator(data.Model, data.Normalization, data.Calibration, data.Evaluation, request.Options, clips);
+        // Every policy is calibrated afresh (learned ranges belong to the one policy a model was fine-tuned for).
+        return new PolicyEvaluator(data.Model, data.Normalization, data.Calibration, data.Evaluation, request.Options);
     }
 
     public static QuantizationData Load(string modelPath, string? dataDirectory, int validationCount, EvaluationSplit split,
