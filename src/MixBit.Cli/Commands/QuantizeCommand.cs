@@ -45,7 +45,7 @@ public static class QuantizeCommand
             var r = o.Result;
             AnsiConsole.MarkupLineInterpolated($"policy: {o.PolicySummary}");
             AnsiConsole.MarkupLineInterpolated(
-                $"quantized accuracy [bold]{r.Accuracy:P2}[/], float accuracy {r.FloatAccuracy:P2} (drop {r.AccuracyDropPoints:F2} points), top-1 agreement {r.Agreement:P2}, mean KL {r.MeanKl:F4} on {r.Samples:N0} {p.GetValue(split)} images ({r.Seconds:F2} s)");
+                $"quantized accuracy [bold]{r.Accuracy:P2}[/], float accuracy {r.FloatAccuracy:P2}{(o.FineTuned ? " (fine-tuned weights unquantized)" : "")} (drop {r.AccuracyDropPoints:F2} points), top-1 agreement {r.Agreement:P2}, mean KL {r.MeanKl:F4} on {r.Samples:N0} {p.GetValue(split)} images ({r.Seconds:F2} s)");
             return 0;
         });
         return cmd;

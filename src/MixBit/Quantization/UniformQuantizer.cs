@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace MixBit.Quantization;
 
 /// <summary>
@@ -49,11 +51,22 @@ public readonly record struct UniformQuantizer(int Bits, bool Signed, float Scal
     /// <summary>y = fake-quantized x (may alias).</summary>
     public void FakeQuantize(ReadOnlySpan<float> x, Span<float> y)
     {
-        // Clamp in the integer domain relative to the zero point: y = clamp(round(x / s), QMin - z, QMax - z) * s (vectorised).
-        TensorPrimitives.Multiply(x, 1f / Scale, y);
-        TensorPrimitives.Round(y, y);
-        TensorPrimitives.Clamp(y, (float)(QMin - ZeroPoint), (float)(QMax - ZeroPoint), y);
-        TensorPrimitives.Multiply(y, Scale, y);
+        // y = clamp(round(x / s), QMin - z, QMax - z) * s in one SIMD pass. Clamping first (the bounds are integers) keeps
+        // |v| <= 2^16, where (v + 1.5 * 2^23) - 1.5 * 2^23 rounds to nearest even exactly like MathF.Round.
+        const float Magic = 12582912f;
+        float inv = 1f / Scale, lo = QMin - ZeroPoint, hi = QMax - ZeroPoint, s = Scale;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vInv = new Vector<float>(inv); var vLo = new Vector<float>(lo); var vHi = new Vector<float>(hi);
+            var vS = new Vector<float>(s); var vMagic = new Vector<float>(Magic);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = Vector.Min(Vector.Max(new Vector<float>(x[i..]) * vInv, vLo), vHi);
+                ((v + vMagic - vMagic) * vS).CopyTo(y[i..]);
+            }
+        }
+        for (; i < x.Length; i++) y[i] = Math.Clamp(MathF.Round(x[i] * inv), lo, hi) * s;
     }
 
     /// <summary>Sum of squared fake-quantization errors over <paramref name="x"/> (range searches minimise it).</summary>

@@ -9,7 +9,8 @@ namespace MixBit.Workflows;
 public sealed record QuantizeRequest(string ModelPath, PolicySource Policy, QuantizationOptions Options, EvaluationSplit Split = EvaluationSplit.Test,
     int EvaluationCount = 0, int Seed = 0, string? DataDirectory = null, int ValidationCount = 5000);
 
-public sealed record QuantizeOutcome(PolicyEvaluationResult Result, string PolicySummary);
+/// <param name="FineTuned">The model's learned ranges were used: its "float" accuracy is that of the fine-tuned weights unquantized.</param>
+public sealed record QuantizeOutcome(PolicyEvaluationResult Result, string PolicySummary, bool FineTuned);
 
 /// <summary>A model file with everything needed to evaluate policies on it: the model, its normalisation and the image sets.</summary>
 public sealed record QuantizationData(Model Model, Normalization Normalization, ImageDataset Calibration, ImageDataset Evaluation,
@@ -32,7 +33,7 @@ public static class QuantizeWorkflow
         var options = data.Stored is { } st && request.Policy.IsEmpty ? st.Options : request.Options;
         var learned = data.Stored is { } s && s.Options == options && s.Policy(data.Model.Graph).SameBitsAs(policy) ? s.Ranges : null;
         var evaluator = new PolicyEvaluator(data.Model, data.Normalization, data.Calibration, data.Evaluation, options, learned);
-        return new(evaluator.Evaluate(policy), Summarize(policy) + (learned is null ? "" : " (learned ranges)"));
+        return new(evaluator.Evaluate(policy), Summarize(policy) + (learned is null ? "" : " (learned ranges)"), learned is not null);
     }
 
     /// <summary>"w4/a4 x 27" or the distinct settings with their counts.</summary>
