@@ -104,12 +104,12 @@ public sealed class DeploymentPlan
 
         private int TensorOf(int node) => node == ModelGraph.GraphInput ? 0 : _tensorOfNode[node];
 
-        private int SoleReaderOfKind<T>(int node) where T : LayerSpec => QuantizableLayer.SoleReaderOfKind<T>(graph, node);
+        private int SoleReaderOfKind<T>(int node) where T : LayerSpec => LayerChain.SoleReaderOfKind<T>(graph, node);
 
         private void AddQuantizedLayer(int i)
         {
             var node = graph.Nodes[i];
-            var group = QuantizableLayer.At(graph, i);
+            var group = LayerChain.At(graph, i);
             var fused = group.Nodes.ToList();
             int tail = group.Tail;
             var bn = group.BatchNorm is { } b ? (BatchNorm2dSpec)graph.Nodes[b].Spec : null;

@@ -58,7 +58,7 @@ public sealed partial class BitPolicy
     public static IEnumerable<string> QuantizableLayers(ModelGraph graph)
         => graph.Nodes.Where(n => IsQuantizable(n.Spec)).Select(n => n.Name);
 
-    public static bool IsQuantizable(LayerSpec spec) => spec is Conv2dSpec or LinearSpec;
+    public static bool IsQuantizable(LayerSpec spec) => MixBit.Nn.Graph.LayerChain.IsHead(spec);
 
     public static bool IsAllowed(int bits) => bits is 2 or 4 or 8;
 

@@ -8,7 +8,7 @@ namespace MixBit.Quantization;
 /// <summary>
 /// A float <see cref="Network"/> of a model with fake quantization for a <see cref="BitPolicy"/>: every Conv2d/Linear's
 /// weights at the policy's weight bits (BatchNorm folded in or kept, <see cref="QuantizationOptions.BatchNorm"/>); every
-/// quantizable layer's output, after its fused BN and ReLU (<see cref="QuantizableLayer"/>), at its activation bits;
+/// quantizable layer's output, after its fused BN and ReLU (<see cref="LayerChain"/>), at its activation bits;
 /// the network input at 8 bits on its calibrated range; an Add (or the ReLU fused after it) at the larger of its inputs'
 /// bits; average pools at their input's bits. Outputs are unsigned after a ReLU, signed elsewhere. Parameters are the
 /// model's tensors (shared): training this network fine-tunes the model. Bits can be changed in place
@@ -17,7 +17,7 @@ namespace MixBit.Quantization;
 public sealed class FakeQuantNetwork
 {
     private readonly ModelGraph _graph;
-    private readonly Dictionary<int, QuantizableLayer> _groupOfMain = [];
+    private readonly Dictionary<int, LayerChain> _groupOfMain = [];
     private readonly HashSet<int> _foldedBatchNorms = [];
     private readonly Dictionary<int, ActivationQuantizer> _outputQuantizers = [];
     private readonly Dictionary<string, QuantizedWeightLayer> _weightLayers = new(StringComparer.Ordinal);
@@ -28,7 +28,7 @@ public sealed class FakeQuantNetwork
         options.Validate();
         policy.ValidateFor(model.Graph);
         (Model, Options, _graph) = (model, options, model.Graph);
-        foreach (var g in QuantizableLayer.All(_graph))
+        foreach (var g in LayerChain.All(_graph))
         {
             _groupOfMain[g.Node] = g;
             if (g.BatchNorm is { } b && options.BatchNorm == BatchNormMode.Fold) _foldedBatchNorms.Add(b);
@@ -121,7 +121,7 @@ public sealed class FakeQuantNetwork
             switch (node.Spec)
             {
                 case AddSpec:
-                    int relu = QuantizableLayer.SoleReaderOfKind<ReluSpec>(_graph, i);
+                    int relu = LayerChain.SoleReaderOfKind<ReluSpec>(_graph, i);
                     signed[i] = true;
                     // The ReLU after an Add is its clamp: quantize once, after it (unsigned).
                     if (relu < 0) _outputQuantizers[i] = new ActivationQuantizer(node.Name, 8, true);
@@ -129,7 +129,7 @@ public sealed class FakeQuantNetwork
                 case ReluSpec:
                     signed[i] = false;
                     if (node.Inputs[0] >= 0 && _graph.Nodes[node.Inputs[0]].Spec is AddSpec
-                        && QuantizableLayer.SoleReaderOfKind<ReluSpec>(_graph, node.Inputs[0]) == i)
+                        && LayerChain.SoleReaderOfKind<ReluSpec>(_graph, node.Inputs[0]) == i)
                         _outputQuantizers[i] = new ActivationQuantizer(node.Name, 8, false);
                     break;
                 case Pool2dSpec { Kind: PoolKind.Average } or GlobalAvgPoolSpec:

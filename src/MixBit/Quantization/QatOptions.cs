@@ -1,4 +1,5 @@
 using MixBit.Data;
+using MixBit.Nn.Training;
 
 namespace MixBit.Quantization;
 
@@ -24,12 +25,16 @@ public sealed record QatOptions
     public int Seed { get; init; }
     public Augmentation Augmentation { get; init; } = new(PadPixels: 2, HorizontalFlip: true);
 
+    /// <summary>The loop's options: cosine schedule without warm-up, no label smoothing.</summary>
+    public TrainingOptions ToTrainingOptions() => new()
+    {
+        Epochs = Epochs, BatchSize = BatchSize, Optimizer = Optimizer, LearningRate = LearningRate, Momentum = Momentum,
+        WeightDecay = WeightDecay, Schedule = "cosine", WarmupSteps = 0, LabelSmoothing = 0f, Seed = Seed, Augmentation = Augmentation,
+    };
+
     public void Validate()
     {
-        if (Epochs <= 0) throw new MixBitException($"--epochs must be positive, got {Epochs}.");
-        if (BatchSize <= 0 || BatchSize > 4096) throw new MixBitException($"--batch-size must be in 1..4096, got {BatchSize}.");
-        if (!(LearningRate > 0)) throw new MixBitException($"--lr must be positive, got {LearningRate}.");
-        if (Optimizer is not ("sgd" or "adam")) throw new MixBitException($"Unknown optimizer '{Optimizer}': use sgd or adam.");
+        ToTrainingOptions().Validate();
         if (FreezeBatchNormAfter < 0) throw new MixBitException("--freeze-bn-after must be non-negative.");
         if (!(Temperature > 0)) throw new MixBitException($"--temperature must be positive, got {Temperature}.");
         if (DistillWeight is < 0 or > 1) throw new MixBitException($"The distillation weight must be in [0, 1], got {DistillWeight}.");

@@ -1,3 +1,4 @@
+using MixBit.Nn.Graph;
 using MixBit.Quantization;
 using MixBit.Tests.Memory;
 using MixBit.Workflows;
@@ -57,7 +58,7 @@ public class QuantizationErrorTests
     public void Grouping_takes_the_sole_reader_batch_norm_and_relu()
     {
         var graph = MemoryTestModels.Residual();
-        var groups = QuantizableLayer.All(graph).ToDictionary(g => g.Name);
+        var groups = LayerChain.All(graph).ToDictionary(g => g.Name);
         Assert.Equal(graph.IndexOf("c1.act"), groups["c1"].Tail);
         Assert.Null(groups["c3"].Activation); // c3.bn feeds the Add
         Assert.Equal(graph.IndexOf("c3.bn"), groups["c3"].Tail);

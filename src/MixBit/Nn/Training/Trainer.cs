@@ -8,8 +8,9 @@ namespace MixBit.Nn.Training;
 public sealed record EpochResult(int Epoch, float TrainLoss, float TrainAccuracy, float? ValidationAccuracy, double ImagesPerSecond, TimeSpan Duration);
 
 /// <summary>
-/// Mini-batch training of a <see cref="Network"/> with softmax cross-entropy: forward, backward, optimizer step,
-/// learning rate from the schedule every step. Deterministic for a seed (data order, augmentation, dropout).
+/// Mini-batch training of a <see cref="Network"/>: forward, loss (softmax cross-entropy unless <see cref="Loss"/> says
+/// otherwise), backward, optimizer step, learning rate from the schedule every step. Deterministic for a seed (data
+/// order, augmentation, dropout). Quantization-aware training is this loop with hooks (BN freezing, clip bounds).
 /// </summary>
 public sealed class Trainer(Network network, TrainingOptions options)
 {
@@ -24,6 +25,18 @@ public sealed class Trainer(Network network, TrainingOptions options)
     /// <summary>Called after every epoch (e.g. to write a checkpoint); gets the epoch index just finished.</summary>
     public Action<int, EpochResult>? EpochCompleted { get; set; }
 
+    /// <summary>The loss; default softmax cross-entropy with the options' label smoothing.</summary>
+    public ITrainingLoss? Loss { get; init; }
+
+    /// <summary>Called before each step with the global step index (0-based over the whole run).</summary>
+    public Action<int>? BeforeStep { get; init; }
+
+    /// <summary>Called after each optimizer step (e.g. to keep parameters inside their bounds).</summary>
+    public Action? AfterStep { get; init; }
+
+    /// <summary>Word used in messages ("Training", "Fine-tuning").</summary>
+    public string Activity { get; init; } = "Training";
+
     /// <summary>Trains epochs [startEpoch, options.Epochs); <paramref name="startEpoch"/> &gt; 0 resumes a run.</summary>
     public IReadOnlyList<EpochResult> Train(ImageDataset train, ImageDataset? validation, Normalization normalization,
         IProgress<TrainingProgress>? progress = null, int startEpoch = 0, CancellationToken cancel = default)
@@ -34,7 +47,7 @@ public sealed class Trainer(Network network, TrainingOptions options)
             new BatchOptions(options.BatchSize, Shuffle: true, DropLast: train.Count >= options.BatchSize, options.Seed, options.Augmentation));
         var images = batches.CreateImageTensor();
         var labels = batches.CreateLabelBuffer();
-        var loss = new SoftmaxCrossEntropy(options.LabelSmoothing);
+        var loss = Loss ?? new CrossEntropyTrainingLoss(options.LabelSmoothing);
         var optimizer = Optimizer;
         var schedule = LearningRateSchedule.Parse(options.Schedule, options.LearningRate, batches.BatchesPerEpoch, options.WarmupSteps);
         int totalSteps = options.Epochs * batches.BatchesPerEpoch;
@@ -52,14 +65,17 @@ public sealed class Trainer(Network network, TrainingOptions options)
             while ((n = batches.Next(images, labels)) > 0)
             {
                 cancel.ThrowIfCancellationRequested();
-                optimizer.LearningRate = schedule.At(epoch * batches.BatchesPerEpoch + batch, totalSteps);
+                int step = epoch * batches.BatchesPerEpoch + batch;
+                BeforeStep?.Invoke(step);
+                optimizer.LearningRate = schedule.At(step, totalSteps);
                 var logits = network.Forward(images, training: true);
-                var (l, c) = loss.Compute(logits, labels.AsSpan(0, n));
+                var (l, c) = loss.Compute(logits, images, labels.AsSpan(0, n));
                 if (!float.IsFinite(l))
-                    throw new MixBitException($"Training diverged (loss {l}) at epoch {epoch + 1}, batch {batch + 1}: lower --lr.");
+                    throw new MixBitException($"{Activity} diverged (loss {l}) at epoch {epoch + 1}, batch {batch + 1}: lower --lr.");
                 network.ZeroGradients();
                 network.Backward(loss.Gradient);
                 optimizer.Step();
+                AfterStep?.Invoke();
                 lossSum += l * n; correct += c; seen += n; batch++; stepsDone++;
                 if (progress is not null && (batch % 20 == 0))
                 {
