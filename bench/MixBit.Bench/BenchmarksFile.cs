@@ -13,7 +13,11 @@ public static class BenchmarksFile
             int end = lines.FindIndex(start + 1, l => l.StartsWith("## "));
             lines.RemoveRange(start, (end < 0 ? lines.Count : end) - start);
         }
-        else start = lines.Count;
+        else
+        {
+            start = lines.Count;
+            if (start > 0 && lines[^1].Length > 0) { lines.Add(""); start++; }
+        }
         lines.InsertRange(start, section.TrimEnd('\n').Split('\n').Append(""));
         MixBit.AtomicFile.WriteAllText(path, string.Join('\n', lines).TrimEnd('\n') + "\n");
     }

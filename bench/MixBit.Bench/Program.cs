@@ -20,7 +20,7 @@ if (args.Contains("--quick"))
     }
     return 0;
 }
-if (args.Contains("--quantize")) return QuantizeBench.Run(args);
+if (args.Contains("--quantize")) return QuantizeBench.Run(args, root);
 if (args.Contains("--profile"))
 {
     Gemm.Backend = args.Contains("--blas") ? GemmBackend.OpenBlas : GemmBackend.Managed;

@@ -15,9 +15,10 @@ namespace MixBit.Bench;
 /// </summary>
 public static class QuantizeBench
 {
-    public static int Run(string[] args)
+    public static int Run(string[] args, string repoRoot)
     {
-        string model = ArgAfter(args, "--model") ?? "/work/trainrun/default/model.onnx";
+        // Default: the model the README's main job trains (scripts/run-default.sh).
+        string model = ArgAfter(args, "--model") ?? Path.Combine(repoRoot, "runs", "default", "model.onnx");
         int repeats = int.Parse(ArgAfter(args, "--repeats") ?? "5");
         var options = new QuantizationOptions();
         var data = QuantizeWorkflow.Load(model, null, 5000, EvaluationSplit.Validation, 2000, options, 0);
