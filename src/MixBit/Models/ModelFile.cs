@@ -30,18 +30,6 @@ public static class ModelFile
     public static void Save(Model model, string path, IReadOnlyDictionary<string, string>? metadata)
     {
         byte[] bytes = OnnxExporter.Export(model, metadata).ToByteArray();
-        string full = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(folder);
-        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 }

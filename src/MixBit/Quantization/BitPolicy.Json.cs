@@ -48,13 +48,5 @@ public sealed partial class BitPolicy
     }
 
     /// <summary>Writes the policy atomically (temporary file in the same folder, then rename).</summary>
-    public void Write(string path)
-    {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(tmp, ToJson());
-        File.Move(tmp, full, overwrite: true);
-    }
+    public void Write(string path) => AtomicFile.WriteAllText(path, ToJson());
 }
