@@ -19,7 +19,7 @@ public sealed class Network
     private readonly bool[] _gradientWritten;
     private readonly Tensor[][] _inputScratch;
     private readonly Tensor?[][] _gradScratch;
-    private readonly Tensor _sumScratch = new(0);
+    private readonly Tensor[] _sumScratch;
     private readonly FusedConvChain?[] _fused;
     private readonly bool[] _fusedAway;
     private readonly int[]?[] _chainNodes;
@@ -37,6 +37,7 @@ public sealed class Network
         _gradientWritten = new bool[_layers.Length];
         _inputScratch = _graph.Nodes.Select(n => new Tensor[n.Inputs.Length]).ToArray();
         _gradScratch = _graph.Nodes.Select(n => new Tensor?[n.Inputs.Length]).ToArray();
+        _sumScratch = Enumerable.Range(0, _graph.Nodes.Max(n => n.Inputs.Length)).Select(_ => new Tensor(0)).ToArray();
         (_fused, _fusedAway, _chainNodes) = FindFusableChains();
         ForwardTicks = new long[_layers.Length];
         BackwardTicks = new long[_layers.Length];
@@ -105,8 +106,10 @@ public sealed class Network
             {
                 int src = idx[k];
                 if (src == ModelGraph.GraphInput) { dst[k] = null; continue; }
-                // Sole consumer or first writer: write in place; otherwise into scratch, summed below.
-                dst[k] = _gradientWritten[src] ? (k == 0 ? _sumScratch : new Tensor(0)) : _gradients[src];
+                // First writer of this gradient: in place; otherwise (a second consumer, or the same tensor read twice
+                // by this node, as in x + x) into scratch, summed below.
+                bool taken = _gradientWritten[src] || Array.IndexOf(idx, src, 0, k) >= 0;
+                dst[k] = taken ? _sumScratch[k] : _gradients[src];
             }
             long t0 = Profiling ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             _layers[i].Backward(dy, dst);
@@ -115,7 +118,7 @@ public sealed class Network
             {
                 int src = idx[k];
                 if (src == ModelGraph.GraphInput) continue;
-                if (_gradientWritten[src]) TensorPrimitives.Add(_gradients[src].Span, dst[k]!.Span, _gradients[src].Span);
+                if (!ReferenceEquals(dst[k], _gradients[src])) TensorPrimitives.Add(_gradients[src].Span, dst[k]!.Span, _gradients[src].Span);
                 _gradientWritten[src] = true;
             }
         }

@@ -63,6 +63,41 @@ public class NetworkTests
     }
 
     [Fact]
+    public void A_tensor_added_to_itself_gets_twice_the_gradient()
+    {
+        // conv -> add(conv, conv) -> gap -> flatten -> linear: dL/dconv = 2 * dL/dadd.
+        var b = new GraphBuilder(new ActivationShape(1, 4, 4));
+        int conv = b.Conv(2, 3);
+        b.Residual(conv, conv);
+        b.GlobalAvgPool(); b.Flatten(); b.Linear(2);
+        var model = Model.Initialize(b.Build("twice"), 3);
+        var net = new Network(model);
+        var x = GradientChecker.Random(1, 2, 1, 4, 4);
+        var r = GradientChecker.Random(2, 2, 2, 1, 1);
+        double Loss()
+        {
+            var y = net.Forward(x, training: true);
+            double s = 0;
+            for (int i = 0; i < y.Length; i++) s += (double)y.Data[i] * r.Data[i];
+            return s;
+        }
+        Loss();
+        net.ZeroGradients();
+        net.Backward(r);
+        var w = model.Parameter("conv0.weight");
+        var grad = net.Parameters.First(p => p.Name == "conv0.weight").Gradient;
+        const float eps = 1e-3f;
+        for (int i = 0; i < w.Length; i++)
+        {
+            float orig = w.Data[i];
+            w.Data[i] = orig + eps; double lp = Loss();
+            w.Data[i] = orig - eps; double lm = Loss();
+            w.Data[i] = orig;
+            Assert.Equal((lp - lm) / (2 * eps), grad.Data[i], 2e-3);
+        }
+    }
+
+    [Fact]
     public void Input_of_wrong_shape_is_a_clear_error()
     {
         var net = new Network(Model.Initialize(ResidualGraph(), 1));
