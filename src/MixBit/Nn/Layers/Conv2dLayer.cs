@@ -6,7 +6,7 @@ namespace MixBit.Nn.Layers;
 /// <summary>
 /// Conv2d on NCHW, parallel over images. Groups == 1 runs as GEMM: 1x1/stride 1/no pad directly on the input,
 /// otherwise on an im2col matrix [C_in*k_h*k_w, H_out*W_out]. Depthwise runs as direct loops
-/// (<see cref="DepthwiseKernels"/>). Other groupings run one GEMM per group.
+/// (<see cref="PlanarConvKernels"/>). Other groupings run one GEMM per group.
 /// </summary>
 public sealed class Conv2dLayer : Layer
 {
@@ -16,12 +16,14 @@ public sealed class Conv2dLayer : Layer
     private readonly ParameterSlot[] _parameters;
     private readonly float[][] _colScratch = NewWorkerBuffers();
     private readonly float[][] _gradPartials = NewWorkerBuffers();
+    private readonly bool _dense;
     private Tensor _input = null!;
 
     public Conv2dLayer(string name, Conv2dSpec spec, Tensor weight, Tensor? bias)
     {
         _spec = spec;
         (_weight, _bias) = (weight, bias);
+        _dense = PlanarConvKernels.PrefersDense(spec);
         _parameters = WeightAndBiasSlots(name, weight, bias, out _weightGrad, out _biasGrad);
     }
 
@@ -60,7 +62,10 @@ public sealed class Conv2dLayer : Layer
                 var xi = x.Data.AsSpan(img * inPlane, inPlane);
                 var yi = Output.Data.AsSpan(img * outPlane, outPlane);
                 if (_spec.IsDepthwise)
-                    DepthwiseKernels.Forward(geo, xi, weight, yi, Scratch(_colScratch, worker, DepthwiseKernels.ScratchLength(geo)));
+                    PlanarConvKernels.Forward(geo, xi, weight, yi, Scratch(_colScratch, worker, PlanarConvKernels.ScratchLength(geo)));
+                else if (_dense)
+                    PlanarConvKernels.DenseForward(geo, _spec.InChannels, xi, weight, yi,
+                        Scratch(_colScratch, worker, PlanarConvKernels.DenseScratchLength(geo, _spec.InChannels)));
                 else
                     ForwardGemm(geo, weight, xi, yi, worker);
                 if (epilogue)
@@ -111,8 +116,8 @@ public sealed class Conv2dLayer : Layer
                 var dyi = outputGradient.Data.AsSpan(img * outPlane, outPlane);
                 var dxi = dx is null ? Span<float>.Empty : dx.Data.AsSpan(img * inPlane, inPlane);
                 if (_spec.IsDepthwise)
-                    DepthwiseKernels.Backward(geo, xi, _weight.Data, dyi, dW, dxi, dx is not null,
-                        Scratch(_colScratch, worker, DepthwiseKernels.ScratchLength(geo)));
+                    PlanarConvKernels.Backward(geo, xi, _weight.Data, dyi, dW, dxi, dx is not null,
+                        Scratch(_colScratch, worker, PlanarConvKernels.ScratchLength(geo)));
                 else
                     BackwardGemm(geo, xi, dyi, dW, dxi, dx is not null, worker);
                 if (_bias is not null)

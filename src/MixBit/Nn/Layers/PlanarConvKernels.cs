@@ -1,10 +1,13 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using MixBit.Nn.Specs;
 
 namespace MixBit.Nn.Layers;
 
 /// <summary>
-/// Depthwise convolution for one image, channel c reading only input channel c:
+/// Convolutions computed on whole zero-padded input planes, for one image: depthwise (channel c reads only input
+/// channel c) forward and backward, and the forward of standard convolutions with few input channels (a stem with
+/// 1 or 3 input channels), where im2col + GEMM would multiply with a tiny inner dimension. Depthwise:
 /// y[c, oy, ox] = sum_{ky,kx} w[c, ky, kx] * x[c, oy*sH - pT + ky*dH, ox*sW - pL + kx*dW].
 /// <para>
 /// Each channel is copied into a zero-padded plane P and split into sH*sW phase planes
@@ -15,7 +18,7 @@ namespace MixBit.Nn.Layers;
 /// (forward) or fed zeros (backward).
 /// </para>
 /// </summary>
-internal static class DepthwiseKernels
+internal static class PlanarConvKernels
 {
     private readonly record struct Layout(int Ph, int Pw, int Qh, int Qw, int Phases)
     {
@@ -72,24 +75,62 @@ internal static class DepthwiseKernels
         }
     }
 
-    /// <summary>flat[j] = sum_t w[t] * q[j + offsets[t]].</summary>
-    private static void Flat(ReadOnlySpan<float> q, ReadOnlySpan<float> w, ReadOnlySpan<int> offsets, Span<float> flat)
+    /// <summary>flat[j] (+)= sum_t w[t] * q[j + offsets[t]].</summary>
+    private static void Flat(ReadOnlySpan<float> q, ReadOnlySpan<float> w, ReadOnlySpan<int> offsets, Span<float> flat, bool accumulate = false)
     {
         ref float rq = ref Unsafe.AsRef(in q[0]);
         int j = 0;
         if (Vector256.IsHardwareAccelerated)
             for (; j + 8 <= flat.Length; j += 8)
             {
-                var acc = Vector256<float>.Zero;
+                var acc = accumulate ? Vector256.LoadUnsafe(ref flat[j]) : Vector256<float>.Zero;
                 for (int t = 0; t < offsets.Length; t++)
                     acc = Vector256.FusedMultiplyAdd(Vector256.Create(w[t]), Vector256.LoadUnsafe(ref rq, (nuint)(j + offsets[t])), acc);
                 acc.StoreUnsafe(ref flat[j]);
             }
         for (; j < flat.Length; j++)
         {
-            float acc = 0;
+            float acc = accumulate ? flat[j] : 0;
             for (int t = 0; t < offsets.Length; t++) acc += w[t] * q[j + offsets[t]];
             flat[j] = acc;
+        }
+    }
+
+    /// <summary>Whether <see cref="DenseForward"/> pays for a standard (groups = 1) convolution: a spatial kernel over few
+    /// input channels (c_in x k_h x k_w at most 32), where im2col + GEMM has a tiny inner dimension.</summary>
+    public static bool PrefersDense(Conv2dSpec spec) => spec.Groups == 1 && !spec.IsPointwise && spec.KernelH * spec.KernelW > 1
+        && spec.InChannels * spec.KernelH * spec.KernelW <= 32;
+
+    /// <summary>Floats of per-worker scratch that <see cref="DenseForward"/> needs for <paramref name="inChannels"/> planes.</summary>
+    public static int DenseScratchLength(in ConvGeometry g, int inChannels)
+    {
+        var l = LayoutOf(g);
+        return l.Plane + inChannels * l.Phases * l.PhasePlane + l.PhasePlane;
+    }
+
+    /// <summary>y[co] = sum over ci of the planar convolution of x[ci] with w[co, ci]; every input plane is padded and split once.</summary>
+    public static void DenseForward(in ConvGeometry g, int inChannels, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, Span<float> scratch)
+    {
+        var l = LayoutOf(g);
+        int inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW, taps = g.KernelH * g.KernelW, phasesLength = l.Phases * l.PhasePlane;
+        var padded = scratch[..l.Plane];
+        var planes = scratch.Slice(l.Plane, inChannels * phasesLength);
+        var flat = scratch.Slice(l.Plane + inChannels * phasesLength, l.FlatLength(g));
+        Span<int> offsets = stackalloc int[taps];
+        TapOffsets(g, l, offsets);
+        for (int ci = 0; ci < inChannels; ci++)
+        {
+            var q = planes.Slice(ci * phasesLength, phasesLength);
+            Pad(g, x.Slice(ci * inPlane, inPlane), Unit(g) ? q : padded, l);
+            if (!Unit(g)) Split(g, l, padded, q);
+        }
+        int outChannels = y.Length / outPlane;
+        for (int co = 0; co < outChannels; co++)
+        {
+            for (int ci = 0; ci < inChannels; ci++)
+                Flat(planes.Slice(ci * phasesLength, phasesLength), w.Slice((co * inChannels + ci) * taps, taps), offsets, flat, accumulate: ci > 0);
+            var yc = y.Slice(co * outPlane, outPlane);
+            for (int oy = 0; oy < g.OutH; oy++) flat.Slice(oy * l.Qw, g.OutW).CopyTo(yc.Slice(oy * g.OutW, g.OutW));
         }
     }
 
