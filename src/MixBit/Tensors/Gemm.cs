@@ -6,8 +6,8 @@ public enum GemmBackend { Managed, OpenBlas }
 /// <summary>
 /// Row-major single-precision GEMM: C = alpha * op(A) * op(B) + beta * C, with op(X) = X or X^T,
 /// op(A) M x K, op(B) K x N. Two backends give the same results up to float rounding: the managed SIMD kernel
-/// (default: on the small per-image products of these networks it measured 2-3x faster than OpenBLAS here, see
-/// docs/BENCHMARKS.md) and OpenBLAS (libopenblas.so.0, single-threaded: MixBit parallelises over images itself),
+/// (default: needs no native library; on the small per-image products of these networks it ranged from 3x faster
+/// than OpenBLAS on a loaded machine to about 20% slower on an idle one, see docs/BENCHMARKS.md) and OpenBLAS (libopenblas.so.0, single-threaded: MixBit parallelises over images itself),
 /// chosen with MIXBIT_GEMM=openblas or <see cref="Backend"/>.
 /// </summary>
 public static class Gemm
