@@ -33,6 +33,17 @@ public class LayerGradientTests
         GradientChecker.Check(layer, [GradientChecker.Random(4, 2, spec.InChannels, 7, 6)]);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Depthwise_gradients_on_wide_maps_match_finite_differences(int stride)
+    {
+        // Wide enough (34 columns) for the vectorised phase split/merge and flat loops, not only their scalar tails.
+        var spec = Conv2dSpec.Square(2, 2, 3, stride, groups: 2);
+        var layer = new Conv2dLayer("dw", spec, GradientChecker.Random(2, spec.Parameters[0].Shape), null);
+        GradientChecker.Check(layer, [GradientChecker.Random(4, 1, 2, 5, 34)], samplesPerTensor: 60);
+    }
+
     [Fact]
     public void Linear_gradients_match_finite_differences()
     {

@@ -197,19 +197,18 @@ internal static class PlanarConvKernels
     private static void Split(in ConvGeometry g, in Layout l, ReadOnlySpan<float> p, Span<float> q)
     {
         for (int a = 0; a < g.StrideH; a++)
-            for (int b = 0; b < g.StrideW; b++)
+            for (int r = 0; r < l.Qh; r++)
             {
-                var plane = q.Slice((a * g.StrideW + b) * l.PhasePlane, l.PhasePlane);
-                for (int r = 0; r < l.Qh; r++)
+                int py = r * g.StrideH + a;
+                for (int b = 0; b < g.StrideW; b++)
                 {
-                    int py = r * g.StrideH + a;
-                    var row = plane.Slice(r * l.Qw, l.Qw);
-                    if (py >= l.Ph) { row.Clear(); continue; }
-                    var src = p.Slice(py * l.Pw, l.Pw);
-                    int qc = 0;
-                    for (int px = b; px < l.Pw; px += g.StrideW) row[qc++] = src[px];
-                    row[qc..].Clear();
+                    var row = q.Slice((a * g.StrideW + b) * l.PhasePlane + r * l.Qw, l.Qw);
+                    if (py >= l.Ph) row.Clear();
+                    else if (g.StrideW != 2) Gather(p.Slice(py * l.Pw, l.Pw), b, g.StrideW, row);
                 }
+                if (py < l.Ph && g.StrideW == 2)
+                    Deinterleave(p.Slice(py * l.Pw, l.Pw), q.Slice(a * 2 * l.PhasePlane + r * l.Qw, l.Qw),
+                        q.Slice((a * 2 + 1) * l.PhasePlane + r * l.Qw, l.Qw));
             }
     }
 
@@ -217,18 +216,71 @@ internal static class PlanarConvKernels
     private static void Merge(in ConvGeometry g, in Layout l, ReadOnlySpan<float> q, Span<float> p)
     {
         for (int a = 0; a < g.StrideH; a++)
-            for (int b = 0; b < g.StrideW; b++)
+            for (int r = 0; r < l.Qh; r++)
             {
-                var plane = q.Slice((a * g.StrideW + b) * l.PhasePlane, l.PhasePlane);
-                for (int r = 0; r < l.Qh; r++)
+                int py = r * g.StrideH + a;
+                if (py >= l.Ph) continue;
+                var dst = p.Slice(py * l.Pw, l.Pw);
+                if (g.StrideW == 2)
                 {
-                    int py = r * g.StrideH + a;
-                    if (py >= l.Ph) continue;
-                    var dst = p.Slice(py * l.Pw, l.Pw);
-                    var row = plane.Slice(r * l.Qw, l.Qw);
+                    Interleave(q.Slice(a * 2 * l.PhasePlane + r * l.Qw, l.Qw), q.Slice((a * 2 + 1) * l.PhasePlane + r * l.Qw, l.Qw), dst);
+                    continue;
+                }
+                for (int b = 0; b < g.StrideW; b++)
+                {
+                    var row = q.Slice((a * g.StrideW + b) * l.PhasePlane + r * l.Qw, l.Qw);
                     int qc = 0;
                     for (int px = b; px < l.Pw; px += g.StrideW) dst[px] = row[qc++];
                 }
             }
+    }
+
+    /// <summary>row[q] = src[q*stride + b], zero past the end of src.</summary>
+    private static void Gather(ReadOnlySpan<float> src, int b, int stride, Span<float> row)
+    {
+        int qc = 0;
+        for (int px = b; px < src.Length; px += stride) row[qc++] = src[px];
+        row[qc..].Clear();
+    }
+
+    /// <summary>even[q] = src[2q], odd[q] = src[2q + 1] (zero past the end of src), eight pairs per step.</summary>
+    private static void Deinterleave(ReadOnlySpan<float> src, Span<float> even, Span<float> odd)
+    {
+        int px = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var order = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+            ref float rs = ref Unsafe.AsRef(in src[0]);
+            for (; px + 16 <= src.Length; px += 16)
+            {
+                var v0 = Vector256.Shuffle(Vector256.LoadUnsafe(ref rs, (nuint)px), order);
+                var v1 = Vector256.Shuffle(Vector256.LoadUnsafe(ref rs, (nuint)(px + 8)), order);
+                Vector256.Create(v0.GetLower(), v1.GetLower()).StoreUnsafe(ref even[px / 2]);
+                Vector256.Create(v0.GetUpper(), v1.GetUpper()).StoreUnsafe(ref odd[px / 2]);
+            }
+        }
+        for (; px < src.Length; px++) (px % 2 == 0 ? even : odd)[px / 2] = src[px];
+        even[((src.Length + 1) / 2)..].Clear();
+        odd[(src.Length / 2)..].Clear();
+    }
+
+    /// <summary>The adjoint of <see cref="Deinterleave"/>: dst[2q] = even[q], dst[2q + 1] = odd[q].</summary>
+    private static void Interleave(ReadOnlySpan<float> even, ReadOnlySpan<float> odd, Span<float> dst)
+    {
+        int px = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+            ref float re = ref Unsafe.AsRef(in even[0]);
+            ref float ro = ref Unsafe.AsRef(in odd[0]);
+            for (; px + 16 <= dst.Length; px += 16)
+            {
+                var e = Vector256.LoadUnsafe(ref re, (nuint)(px / 2));
+                var o = Vector256.LoadUnsafe(ref ro, (nuint)(px / 2));
+                Vector256.Shuffle(Vector256.Create(e.GetLower(), o.GetLower()), order).StoreUnsafe(ref dst[px]);
+                Vector256.Shuffle(Vector256.Create(e.GetUpper(), o.GetUpper()), order).StoreUnsafe(ref dst[px + 8]);
+            }
+        }
+        for (; px < dst.Length; px++) dst[px] = px % 2 == 0 ? even[px / 2] : odd[px / 2];
     }
 }
