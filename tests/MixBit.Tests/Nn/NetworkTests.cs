@@ -1,6 +1,7 @@
 using MixBit.Models.Architectures;
 using MixBit.Nn;
 using MixBit.Nn.Graph;
+using MixBit.Nn.Layers;
 using MixBit.Nn.Optim;
 using MixBit.Nn.Specs;
 using MixBit.Tensors;
@@ -29,37 +30,11 @@ public class NetworkTests
     [InlineData(false)]
     public void Residual_network_parameter_gradients_match_finite_differences(bool relu)
     {
-        var model = Model.Initialize(ResidualGraph(relu), seed: 5);
-        var net = new Network(model);
-        var x = GradientChecker.Random(1, 3, 2, 6, 6);
-        var r = GradientChecker.Random(2, 3, 3, 1, 1);
-        double Loss()
-        {
-            var y = net.Forward(x, training: true);
-            double s = 0;
-            for (int i = 0; i < y.Length; i++) s += (double)y.Data[i] * r.Data[i];
-            return s;
-        }
-        Loss();
-        net.ZeroGradients();
-        net.Backward(r);
+        var net = new Network(Model.Initialize(ResidualGraph(relu), seed: 5));
         var rng = new Random(3);
         // Small step: BN + ReLU make the loss piecewise smooth, and a larger step crosses kinks.
-        const float eps = 5e-4f;
-        foreach (var p in net.Parameters)
-        {
-            for (int n = 0; n < 6; n++)
-            {
-                int i = rng.Next(p.Value.Length);
-                float orig = p.Value.Data[i];
-                p.Value.Data[i] = orig + eps; double lp = Loss();
-                p.Value.Data[i] = orig - eps; double lm = Loss();
-                p.Value.Data[i] = orig;
-                double numeric = (lp - lm) / (2 * eps);
-                Assert.True(Math.Abs(p.Gradient.Data[i] - numeric) <= 2e-3 + 2e-2 * Math.Abs(numeric),
-                    $"{p.Name}[{i}]: analytic {p.Gradient.Data[i]:G6} vs numeric {numeric:G6}");
-            }
-        }
+        CheckParameterGradients(net, GradientChecker.Random(1, 3, 2, 6, 6), GradientChecker.Random(2, 3, 3, 1, 1), 5e-4f,
+            p => Enumerable.Range(0, 6).Select(_ => rng.Next(p.Value.Length)).ToArray());
     }
 
     [Fact]
@@ -70,10 +45,14 @@ public class NetworkTests
         int conv = b.Conv(2, 3);
         b.Residual(conv, conv);
         b.GlobalAvgPool(); b.Flatten(); b.Linear(2);
-        var model = Model.Initialize(b.Build("twice"), 3);
-        var net = new Network(model);
-        var x = GradientChecker.Random(1, 2, 1, 4, 4);
-        var r = GradientChecker.Random(2, 2, 2, 1, 1);
+        var net = new Network(Model.Initialize(b.Build("twice"), 3));
+        CheckParameterGradients(net, GradientChecker.Random(1, 2, 1, 4, 4), GradientChecker.Random(2, 2, 2, 1, 1), 1e-3f,
+            p => p.Name == "conv0.weight" ? Enumerable.Range(0, p.Value.Length) : []);
+    }
+
+    /// <summary>L = sum(net(x) * r); analytic parameter gradients vs central differences at the chosen entries.</summary>
+    private static void CheckParameterGradients(Network net, Tensor x, Tensor r, float eps, Func<ParameterSlot, IEnumerable<int>> entries)
+    {
         double Loss()
         {
             var y = net.Forward(x, training: true);
@@ -84,17 +63,17 @@ public class NetworkTests
         Loss();
         net.ZeroGradients();
         net.Backward(r);
-        var w = model.Parameter("conv0.weight");
-        var grad = net.Parameters.First(p => p.Name == "conv0.weight").Gradient;
-        const float eps = 1e-3f;
-        for (int i = 0; i < w.Length; i++)
-        {
-            float orig = w.Data[i];
-            w.Data[i] = orig + eps; double lp = Loss();
-            w.Data[i] = orig - eps; double lm = Loss();
-            w.Data[i] = orig;
-            Assert.Equal((lp - lm) / (2 * eps), grad.Data[i], 2e-3);
-        }
+        foreach (var p in net.Parameters)
+            foreach (int i in entries(p))
+            {
+                float orig = p.Value.Data[i];
+                p.Value.Data[i] = orig + eps; double lp = Loss();
+                p.Value.Data[i] = orig - eps; double lm = Loss();
+                p.Value.Data[i] = orig;
+                double numeric = (lp - lm) / (2 * eps);
+                Assert.True(Math.Abs(p.Gradient.Data[i] - numeric) <= 2e-3 + 2e-2 * Math.Abs(numeric),
+                    $"{p.Name}[{i}]: analytic {p.Gradient.Data[i]:G6} vs numeric {numeric:G6}");
+            }
     }
 
     [Fact]
