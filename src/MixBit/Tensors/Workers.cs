@@ -6,7 +6,8 @@ namespace MixBit.Tensors;
 /// Splits a loop of independent items into one contiguous chunk per worker (at most <see cref="Count"/>), so
 /// per-worker scratch buffers and gradient partials can be indexed by worker id without locking. Chunks run on a
 /// small pool of persistent threads (the caller runs chunk 0), which costs no allocation per call beyond the
-/// caller's delegate; a call made while the pool is busy (another thread, or a nested call) uses Parallel.For.
+/// caller's delegate. A call from another thread while the pool is busy uses Parallel.For; a nested call (from inside
+/// a chunk) runs its items in one chunk on the calling thread.
 /// </summary>
 public static class Workers
 {
@@ -16,6 +17,7 @@ public static class Workers
     private static int _count = Math.Clamp(Environment.ProcessorCount, 1, MaxCount);
     private static WorkerPool? _pool;
     private static readonly object PoolLock = new();
+    [ThreadStatic] private static bool _insideChunk;
 
     public static int Count
     {
@@ -28,7 +30,7 @@ public static class Workers
     public static int For(int items, Action<int, int, int> body)
     {
         int chunks = Math.Min(Count, items);
-        if (chunks <= 1) { if (items > 0) body(0, items, 0); return Math.Min(items, 1); }
+        if (chunks <= 1 || _insideChunk) { if (items > 0) body(0, items, 0); return Math.Min(items, 1); }
         if (Monitor.TryEnter(PoolLock))
         {
             try
@@ -75,8 +77,9 @@ public static class Workers
             (_body, _items, _chunks, _error) = (body, items, chunks, null);
             _done.Reset(chunks - 1);
             for (int w = 1; w < chunks; w++) _start[w - 1].Release();
+            _insideChunk = true;
             try { RunChunk(0); }
-            finally { _done.Wait(); _body = null; }
+            finally { _insideChunk = false; _done.Wait(); _body = null; }
             _error?.Throw();
         }
 
@@ -89,6 +92,7 @@ public static class Workers
         private void Loop(int worker)
         {
             var start = _start[worker - 1];
+            _insideChunk = true;
             while (true)
             {
                 start.Wait();

@@ -169,9 +169,9 @@ public class NetworkTests
         var loss = new SoftmaxCrossEntropy();
         void Step() { loss.Compute(net.Forward(x, true), labels); net.ZeroGradients(); net.Backward(loss.Gradient); opt.Step(); net.Forward(x); }
         for (int i = 0; i < 3; i++) Step();
-        long before = GC.GetTotalAllocatedBytes(precise: true);
+        long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 5; i++) Step();
-        long perStep = (GC.GetTotalAllocatedBytes(precise: true) - before) / 5;
+        long perStep = (GC.GetAllocatedBytesForCurrentThread() - before) / 5;
         // Activations of one step are ~2.5 MB; what remains is the per-call delegates and shape records, about 12 kB here.
         Assert.True(perStep < 32 * 1024, $"{perStep:N0} bytes allocated per training step");
     }
