@@ -29,8 +29,7 @@ public static class FinetuneWorkflow
 {
     public const string OptionsKey = "mixbit.finetune.options";
 
-    public static string CheckpointPath(string output) => output + ".checkpoint";
-    private static string OptimizerStatePath(string output) => output + ".checkpoint.optimizer";
+    public static string CheckpointPath(string output) => RunCheckpoint.PathFor(output);
     public static string PolicyPath(string output) => Path.ChangeExtension(output, null) + ".policy.json";
 
     public static FinetuneOutcome Run(FinetuneRequest request, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
@@ -44,23 +43,13 @@ public static class FinetuneWorkflow
         string optionsJson = JsonSerializer.Serialize(new { request.ModelPath, Policy = policy.ToJson(), request.Quantization, request.Options, request.ValidationCount },
             new JsonSerializerOptions { Converters = { new JsonStringEnumConverter() } });
 
-        string checkpoint = CheckpointPath(request.OutputPath);
-        bool resuming = request.Resume && File.Exists(checkpoint);
-        if (request.Resume && !resuming)
-            throw new MixBitException($"No checkpoint at '{checkpoint}' to resume; run without --resume to start a new fine-tuning run.");
+        var checkpoint = new RunCheckpoint(request.OutputPath, OptionsKey, optionsJson, "fine-tuning");
+        var resumedRun = checkpoint.Open(request.Resume);
+        bool resuming = resumedRun is not null;
         var teacherModel = data.Model.Clone();
-        var student = data.Model;
-        int startEpoch = 0;
-        QuantizationMetadata? resumed = null;
-        if (resuming)
-        {
-            var (m, meta) = ModelFile.LoadWithMetadata(checkpoint);
-            if (!meta.TryGetValue(OptionsKey, out var saved) || saved != optionsJson)
-                throw new MixBitException($"The checkpoint '{checkpoint}' was made with other options; rerun with the same flags, or without --resume.");
-            student = m;
-            startEpoch = int.Parse(meta[ModelMetadata.Epoch], CultureInfo.InvariantCulture) + 1;
-            resumed = QuantizationMetadata.Read(meta);
-        }
+        var student = resumedRun?.Model ?? data.Model;
+        int startEpoch = resumedRun?.NextEpoch ?? 0;
+        var resumed = resumedRun is { } r ? QuantizationMetadata.Read(r.Metadata) : null;
 
         var teacher = new Network(teacherModel);
         var network = new FakeQuantNetwork(student, policy, request.Quantization, request.Options.Seed);
@@ -82,20 +71,14 @@ public static class FinetuneWorkflow
         }
 
         var trainer = new QatTrainer(network, request.Options, request.Options.Distill ? teacher : null);
-        if (resuming)
-        {
-            using var reader = new BinaryReader(File.OpenRead(OptimizerStatePath(request.OutputPath)));
-            trainer.Optimizer.ReadState(reader);
-        }
+        if (resuming) checkpoint.RestoreOptimizer(trainer.Optimizer);
         var metadata = new Dictionary<string, string>(data.Metadata.Where(p => p.Key != QuantizationMetadata.Key && p.Key != ModelMetadata.TestAccuracy));
         ModelMetadata.WriteNormalization(metadata, data.Normalization);
         metadata[OptionsKey] = optionsJson;
         trainer.EpochCompleted = (epoch, _) =>
         {
-            metadata[ModelMetadata.Epoch] = epoch.ToString(CultureInfo.InvariantCulture);
             metadata[QuantizationMetadata.Key] = QuantizationMetadata.From(network).ToJson();
-            AtomicFile.Write(OptimizerStatePath(request.OutputPath), s => { using var w = new BinaryWriter(s); trainer.Optimizer.WriteState(w); });
-            ModelFile.Save(student, checkpoint, metadata);
+            checkpoint.Save(student, metadata, epoch, trainer.Optimizer);
         };
         var epochs = trainer.Train(train, data.Validation, data.Normalization, progress, startEpoch, cancel);
 
@@ -106,8 +89,7 @@ public static class FinetuneWorkflow
         ModelFile.Save(student, request.OutputPath, metadata);
         string policyPath = PolicyPath(request.OutputPath);
         policy.Write(policyPath);
-        File.Delete(checkpoint);
-        File.Delete(OptimizerStatePath(request.OutputPath));
+        checkpoint.Delete();
         return new(request.OutputPath, policyPath, QuantizeWorkflow.Summarize(policy), floatAccuracy, calibrated, quantized, epochs, clock.Elapsed);
     }
 }

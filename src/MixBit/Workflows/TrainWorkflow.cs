@@ -22,8 +22,7 @@ public sealed record TrainOutcome(string ModelPath, float TestAccuracy, float Te
 /// </summary>
 public static class TrainWorkflow
 {
-    public static string CheckpointPath(string output) => output + ".checkpoint";
-    private static string OptimizerStatePath(string output) => output + ".checkpoint.optimizer";
+    public static string CheckpointPath(string output) => RunCheckpoint.PathFor(output);
 
     public static TrainOutcome Run(TrainRequest request, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
@@ -35,22 +34,11 @@ public static class TrainWorkflow
             Width = request.InitialModelPath is null ? request.Width : (double?)null, request.Options.Epochs, request.Options.BatchSize,
             request.Options.Optimizer, request.Options.LearningRate, request.Options.Seed, request.Data.ValidationCount, request.Data.SplitSeed });
 
-        int startEpoch = 0;
+        var checkpoint = new RunCheckpoint(request.OutputPath, ModelMetadata.TrainingOptions, optionsJson, "training");
+        var resumed = checkpoint.Open(request.Resume);
         Model model;
-        string checkpoint = CheckpointPath(request.OutputPath);
-        bool resuming = request.Resume && File.Exists(checkpoint);
-        if (request.Resume && !resuming)
-            throw new MixBitException($"No checkpoint at '{checkpoint}' to resume; run without --resume to start a new training run.");
-        Dictionary<string, string>? resumedMeta = null;
-        if (resuming)
-        {
-            var (m, meta) = ModelFile.LoadWithMetadata(checkpoint);
-            if (!meta.TryGetValue(ModelMetadata.TrainingOptions, out var saved) || saved != optionsJson)
-                throw new MixBitException($"The checkpoint '{checkpoint}' was made with other options; rerun with the same flags, or without --resume.");
-            model = m;
-            startEpoch = int.Parse(meta[ModelMetadata.Epoch], CultureInfo.InvariantCulture) + 1;
-            resumedMeta = new(meta);
-        }
+        if (resumed is { } r)
+            model = r.Model;
         else if (request.InitialModelPath is not null)
             model = ModelFile.Load(request.InitialModelPath);
         else
@@ -67,32 +55,22 @@ public static class TrainWorkflow
 
         var network = new Network(model, request.Options.Seed);
         var trainer = new Trainer(network, request.Options);
-        if (resuming)
-        {
-            using var reader = new BinaryReader(File.OpenRead(OptimizerStatePath(request.OutputPath)));
-            trainer.Optimizer.ReadState(reader);
-        }
+        if (resumed is not null) checkpoint.RestoreOptimizer(trainer.Optimizer);
 
-        var metadata = resumedMeta ?? new Dictionary<string, string>();
+        var metadata = resumed?.Metadata ?? new Dictionary<string, string>();
         metadata[ModelMetadata.Architecture] = model.Graph.Name;
         metadata[ModelMetadata.Dataset] = "fashion-mnist";
         metadata[ModelMetadata.TrainingOptions] = optionsJson;
         ModelMetadata.WriteNormalization(metadata, normalization);
 
-        trainer.EpochCompleted = (epoch, _) =>
-        {
-            metadata[ModelMetadata.Epoch] = epoch.ToString(CultureInfo.InvariantCulture);
-            AtomicFile.Write(OptimizerStatePath(request.OutputPath), s => { using var w = new BinaryWriter(s); trainer.Optimizer.WriteState(w); });
-            ModelFile.Save(model, checkpoint, metadata);
-        };
-        var epochs = trainer.Train(train, validation, normalization, progress, startEpoch, cancel);
+        trainer.EpochCompleted = (epoch, _) => checkpoint.Save(model, metadata, epoch, trainer.Optimizer);
+        var epochs = trainer.Train(train, validation, normalization, progress, resumed?.NextEpoch ?? 0, cancel);
 
         var result = Evaluator.Evaluate(network, test, normalization, cancel: cancel);
         metadata.Remove(ModelMetadata.Epoch);
         metadata[ModelMetadata.TestAccuracy] = result.Accuracy.ToString("R", CultureInfo.InvariantCulture);
         ModelFile.Save(model, request.OutputPath, metadata);
-        File.Delete(checkpoint);
-        File.Delete(OptimizerStatePath(request.OutputPath));
+        checkpoint.Delete();
         return new(request.OutputPath, result.Accuracy, result.Loss, epochs, clock.Elapsed, model.Graph.TrainableParameterCount);
     }
 }
