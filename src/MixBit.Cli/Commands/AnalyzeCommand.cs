@@ -85,7 +85,6 @@ public static class AnalyzeCommand
 
     private static void Render(MemoryReport r, FileInfo? savedPolicy)
     {
-        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 180);
         var b = r.Budget;
         AnsiConsole.MarkupLineInterpolated($"[bold]{r.Model}[/]: {r.Parameters:N0} parameters, {r.TotalMacs:N0} MACs; policy {r.PolicySource}");
         AnsiConsole.MarkupLineInterpolated($"Device {b.Device}: {MemorySize.Format(b.FlashBytes)} FLASH, {MemorySize.Format(b.RamBytes)} RAM; reserves {MemorySize.Format(b.FlashReserveBytes)} / {MemorySize.Format(b.RamReserveBytes)}; usable {MemorySize.Format(b.UsableFlashBytes)} / {MemorySize.Format(b.UsableRamBytes)}");

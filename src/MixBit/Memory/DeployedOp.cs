@@ -42,7 +42,7 @@ public sealed record DeployedOp
     public required int WeightBits { get; init; }
 
     /// <summary>Packed weights: ceil(WeightCount * WeightBits / 8).</summary>
-    public required long WeightBytes { get; init; }
+    public long WeightBytes => WeightBits == 0 ? 0 : PackedSize.Bytes(WeightCount, WeightBits);
 
     /// <summary>Integer parameters stored beside the weights (see <see cref="DeployedParameterLayout"/>).</summary>
     public required long ParameterBytes { get; init; }

@@ -200,7 +200,7 @@ public sealed class DeploymentPlan
                 {
                     Index = o, Name = d.Name, Kind = d.Kind, Spec = d.Spec, Node = d.Node, FusedNodes = d.Fused, BatchNorm = d.Bn,
                     Activation = d.Act, Inputs = d.Inputs, Output = d.Output, Macs = graph.MacsOf(d.Node), WeightCount = d.WeightCount,
-                    WeightBits = d.WeightBits, WeightBytes = d.WeightBits == 0 ? 0 : PackedSize.Bytes(d.WeightCount, d.WeightBits),
+                    WeightBits = d.WeightBits,
                     ParameterBytes = d.ParameterBytes, ScratchBytes = d.ScratchBytes, LiveTensors = live,
                     LiveTensorBytes = live.Sum(t => tensors[t].Bytes),
                 };
