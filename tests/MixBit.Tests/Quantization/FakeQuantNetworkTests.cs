@@ -47,17 +47,51 @@ public class FakeQuantNetworkTests
     }
 
     [Fact]
-    public void Add_output_takes_the_larger_input_bits_and_is_signed()
+    public void Add_output_takes_the_larger_input_bits_and_its_fused_relu_makes_it_unsigned()
     {
         var graph = MemoryTestModels.Residual();
         var policy = BitPolicy.Uniform(graph, 8, 8).With("c1", 8, 2).With("c3", 8, 4);
         var fq = new FakeQuantNetwork(Model.Initialize(graph, 1), policy, new QuantizationOptions());
-        var bits = fq.NodeBits(policy);
-        Assert.Equal(4, bits[graph.IndexOf("add")]);
-        var addQuantizer = fq.ActivationQuantizers.Single(q => q.Name == "add.act");
+        var addQuantizer = fq.ActivationQuantizers.Single(q => q.Name == "add");
         Assert.Equal(4, addQuantizer.Bits);
         Assert.False(addQuantizer.Signed); // the ReLU after the Add is its clamp
-        Assert.True(fq.ActivationQuantizers.Single(q => q.Name == "c3.bn").Signed); // no activation: signed
+        Assert.True(fq.ActivationQuantizers.Single(q => q.Name == "c3").Signed); // no activation: signed
+        Assert.Equal(8, fq.ActivationQuantizers.Single(q => q.Name == "fc").Bits); // int8 logits whatever the policy
+    }
+
+    [Fact]
+    public void Fake_quant_network_and_plan_agree_on_every_tensor_on_random_models_and_policies()
+    {
+        var rng = new Random(77);
+        var bits = BitPolicy.AllowedBits;
+        for (int trial = 0; trial < 60; trial++)
+        {
+            var graph = MemoryTestModels.Random(rng, trial);
+            var policy = BitPolicy.Create(graph, BitPolicy.QuantizableLayers(graph).Select(l =>
+                KeyValuePair.Create(l, new LayerBits(bits[rng.Next(3)], bits[rng.Next(3)]))));
+            var fq = new FakeQuantNetwork(Model.Initialize(graph, trial), policy, new QuantizationOptions());
+            var plan = fq.Plan;
+            var cost = plan.Price(policy);
+            foreach (var t in plan.Tensors)
+            {
+                var q = fq.QuantizerOf(t.Id);
+                if (q is null)
+                {
+                    // Only a max pool shares a grid (its input's), and then it also has its input's bits.
+                    Assert.NotEqual(t.Id, t.GridOf);
+                    Assert.Equal(cost.BitsOf(t.GridOf), cost.BitsOf(t.Id));
+                    continue;
+                }
+                Assert.Equal(t.Name, q.Name);
+                Assert.Equal(cost.BitsOf(t.Id), q.Bits);
+                Assert.Equal(t.Signed, q.Signed);
+            }
+            foreach (var op in plan.Ops.Where(o => o.IsQuantizedLayer))
+                Assert.Equal(cost.Op(op.Name).WeightBits, fq.WeightLayers[op.Name].Quantizer.Bits);
+            // The quantizer sits on the op's last fused node: the same values the plan's tensor holds.
+            var outputs = fq.Network.Forward(GradientChecker.Random(trial, 2, graph.InputShape.Channels, graph.InputShape.Height, graph.InputShape.Width), training: false);
+            Assert.All(outputs.Data, v => Assert.True(float.IsFinite(v)));
+        }
     }
 
     [Fact]
