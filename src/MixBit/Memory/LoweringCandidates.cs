@@ -13,11 +13,12 @@ public static class LoweringCandidates
     /// Ops (indices, in execution order) above 2 weight bits whose share of the weight bytes is within
     /// <see cref="WeightShareMargin"/> of the largest such share. The rule-based allocator halves the first.
     /// </summary>
-    public static IReadOnlyList<int> WeightHolders(PlanCost cost)
+    /// <param name="frozen">Layers whose bits must not change (e.g. first and last layers pinned to 8 bits).</param>
+    public static IReadOnlyList<int> WeightHolders(PlanCost cost, IReadOnlySet<string>? frozen = null)
     {
         var layers = cost.Ops.Where(c => cost.Plan.Ops[c.Index].IsQuantizedLayer).ToArray();
         double total = layers.Sum(c => (double)c.WeightBytes);
-        var cuttable = layers.Where(c => c.WeightBits > MinBits).ToArray();
+        var cuttable = layers.Where(c => c.WeightBits > MinBits && frozen?.Contains(c.Name) != true).ToArray();
         if (cuttable.Length == 0 || total <= 0) return [];
         double largest = cuttable.Max(c => c.WeightBytes / total);
         return cuttable.Where(c => c.WeightBytes / total >= largest - WeightShareMargin - 1e-12).Select(c => c.Index).ToArray();
@@ -26,13 +27,19 @@ public static class LoweringCandidates
     /// <summary>
     /// The tensor to halve when op <paramref name="op"/> is over the RAM budget: the larger lowerable one of its output
     /// and inputs (the output on a tie, which leaves earlier ops unchanged), else the largest lowerable live tensor (a
-    /// residual skip); null when none can be lowered.
+    /// residual skip); null when none can be lowered. A tensor is lowerable when it is above its floor and 2 bits and every
+    /// layer that sets its bits (at its current width) may change.
     /// </summary>
-    public static DeployedTensor? ActivationToCut(PlanCost cost, int op)
+    public static DeployedTensor? ActivationToCut(PlanCost cost, int op, IReadOnlySet<string>? frozen = null)
     {
         var plan = cost.Plan;
         var o = plan.Ops[op];
-        bool Lowerable(DeployedTensor t) => !t.HasFixedBits && cost.BitsOf(t.Id) > Math.Max(MinBits, t.FloorBits);
+        bool Lowerable(DeployedTensor t)
+        {
+            int bits = cost.BitsOf(t.Id);
+            return !t.HasFixedBits && bits > Math.Max(MinBits, t.FloorBits)
+                && t.BitSources.All(s => frozen?.Contains(s) != true || cost.Policy[s].ActivationBits < bits);
+        }
         DeployedTensor? Largest(IEnumerable<int> ids) => ids.Select(id => plan.Tensors[id]).Where(Lowerable)
             .Aggregate((DeployedTensor?)null, (best, t) => best is null || cost.TensorBytes(t.Id) > cost.TensorBytes(best.Id) ? t : best);
         return Largest(o.Inputs.Prepend(o.Output)) ?? Largest(o.LiveTensors);

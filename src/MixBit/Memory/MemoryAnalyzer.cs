@@ -46,10 +46,12 @@ public static class MemoryAnalyzer
                 : new RuleBasedSummary(true, null, FootprintSummary.Of(rule.Footprint, budget), Histogram(rule.Policy), Layers(rule.Policy), rule.Cuts));
     }
 
-    public static BitHistogram Histogram(BitPolicy p)
+    public static BitHistogram Histogram(BitPolicy p) => Histogram(Layers(p));
+
+    public static BitHistogram Histogram(IReadOnlyList<PolicyLayer> layers)
     {
-        int W(int bits) => p.Layers.Count(l => p[l].WeightBits == bits);
-        int A(int bits) => p.Layers.Count(l => p[l].ActivationBits == bits);
+        int W(int bits) => layers.Count(l => l.WeightBits == bits);
+        int A(int bits) => layers.Count(l => l.ActivationBits == bits);
         return new BitHistogram(W(8), W(4), W(2), A(8), A(4), A(2));
     }
 

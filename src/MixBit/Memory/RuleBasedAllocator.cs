@@ -20,7 +20,8 @@ namespace MixBit.Memory;
 public static class RuleBasedAllocator
 {
     /// <summary>Allocates from uniform 8-bit, or repairs <paramref name="start"/>: only lowers bits, never raises them.</summary>
-    public static RuleBasedAllocation Allocate(DeploymentPlan plan, MemoryBudget budget, BitPolicy? start = null)
+    /// <param name="frozen">Layers whose bits stay as they are in the start policy (e.g. first and last pinned to 8 bits).</param>
+    public static RuleBasedAllocation Allocate(DeploymentPlan plan, MemoryBudget budget, BitPolicy? start = null, IReadOnlySet<string>? frozen = null)
     {
         var policy = start ?? BitPolicy.Uniform(plan.Graph, 8, 8);
         var cost = plan.Price(policy);
@@ -33,7 +34,7 @@ public static class RuleBasedAllocator
             for (int o = 0; o < plan.Ops.Count; o++)
             {
                 if (cost.Ops[o].RamBytes <= budget.UsableRamBytes) continue;
-                if (LoweringCandidates.ActivationToCut(cost, o) is not { } tensor) continue;
+                if (LoweringCandidates.ActivationToCut(cost, o, frozen) is not { } tensor) continue;
                 int bits = cost.BitsOf(tensor.Id);
                 foreach (var layer in tensor.BitSources.Where(s => policy[s].ActivationBits == bits))
                 {
@@ -44,12 +45,12 @@ public static class RuleBasedAllocator
                 changed = true;
             }
         }
-        if (cost.PeakRamBytes > budget.UsableRamBytes) throw Infeasible(plan, budget);
+        if (cost.PeakRamBytes > budget.UsableRamBytes) throw Infeasible(plan, budget, frozen, start);
 
         while (cost.FlashBytes > budget.UsableFlashBytes)
         {
-            var holders = LoweringCandidates.WeightHolders(cost);
-            if (holders.Count == 0) throw Infeasible(plan, budget);
+            var holders = LoweringCandidates.WeightHolders(cost, frozen);
+            if (holders.Count == 0) throw Infeasible(plan, budget, frozen, start);
             var op = cost.Ops[holders[0]];
             policy = policy.WithWeightBits(op.Name, op.WeightBits / 2);
             cuts.Add(new BitCut(op.Name, BitCutTarget.Weight, op.WeightBits, op.WeightBits / 2, BitCutReason.Flash, op.Name));
@@ -58,9 +59,24 @@ public static class RuleBasedAllocator
         return new RuleBasedAllocation(policy, cost, cuts);
     }
 
-    /// <summary>Footprint with every weight and activation at 2 bits: the smallest this memory model allows.</summary>
-    public static MemoryFootprint MinimalFootprint(DeploymentPlan plan) => plan.Price(BitPolicy.Uniform(plan.Graph, 2, 2)).Footprint;
+    /// <summary>
+    /// Footprint with every weight and activation at 2 bits, except <paramref name="frozen"/> layers, which keep their bits
+    /// in <paramref name="start"/>: the smallest this memory model allows.
+    /// </summary>
+    public static MemoryFootprint MinimalFootprint(DeploymentPlan plan, IReadOnlySet<string>? frozen = null, BitPolicy? start = null)
+        => plan.Price(MinimalPolicy(plan, frozen, start)).Footprint;
 
-    private static InfeasibleBudgetException Infeasible(DeploymentPlan plan, MemoryBudget budget)
-        => new(plan.Graph.Name, MinimalFootprint(plan), budget);
+    public static BitPolicy MinimalPolicy(DeploymentPlan plan, IReadOnlySet<string>? frozen = null, BitPolicy? start = null)
+    {
+        var policy = BitPolicy.Uniform(plan.Graph, 2, 2);
+        foreach (var layer in frozen ?? new HashSet<string>())
+        {
+            var b = (start ?? BitPolicy.Uniform(plan.Graph, 8, 8))[layer];
+            policy = policy.With(layer, b.WeightBits, b.ActivationBits);
+        }
+        return policy;
+    }
+
+    private static InfeasibleBudgetException Infeasible(DeploymentPlan plan, MemoryBudget budget, IReadOnlySet<string>? frozen, BitPolicy? start)
+        => new(plan.Graph.Name, MinimalFootprint(plan, frozen, start), budget);
 }
