@@ -35,6 +35,7 @@ public static class SearchCommand
         var sigmaDecay = new Option<double>("--sigma-decay") { Description = "DDPG exploration decay per episode after warm-up", DefaultValueFactory = _ => ddpg.SigmaDecay };
         var actorLr = new Option<float>("--actor-lr") { Description = "DDPG actor learning rate (Adam)", DefaultValueFactory = _ => ddpg.ActorLearningRate };
         var criticLr = new Option<float>("--critic-lr") { Description = "DDPG critic learning rate (Adam)", DefaultValueFactory = _ => ddpg.CriticLearningRate };
+        var finetune = new Option<int>("--finetune-images") { Description = "Fine-tune each policy for one QAT epoch on this many training images before evaluating it (0 = calibration only)", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out", "-o") { Description = "Folder for the search's outputs (search.json, search.jsonl, policy.json, summary.json)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted search in --out from its log" };
         var threads = CommonOptions.Threads();
@@ -42,7 +43,7 @@ public static class SearchCommand
         var cmd = new Command("search", "Search a per-layer 2/4/8-bit policy that fits the device (DDPG agent, or random, greedy, exact, rule-based, uniform)")
         {
             model, strategy, episodes, seed, reward, pinEnds, evalImages, validation, data, calibration, weightRange, bn,
-            warmup, sigma, sigmaDecay, actorLr, criticLr, output, resume, threads,
+            warmup, sigma, sigmaDecay, actorLr, criticLr, finetune, output, resume, threads,
         };
         foreach (var o in budget.All) cmd.Options.Add(o);
         cmd.SetAction(p =>
@@ -52,7 +53,7 @@ public static class SearchCommand
             {
                 ModelPath = p.GetValue(model)!, Budget = budget.Resolve(p), Strategy = p.GetValue(strategy)!, Episodes = p.GetValue(episodes),
                 Seed = p.GetValue(seed), Reward = Reward.Parse(p.GetValue(reward)!), PinEnds = p.GetValue(pinEnds),
-                EvaluationImages = p.GetValue(evalImages), ValidationCount = p.GetValue(validation), DataDirectory = p.GetValue(data),
+                EvaluationImages = p.GetValue(evalImages), FinetuneImages = p.GetValue(finetune), ValidationCount = p.GetValue(validation), DataDirectory = p.GetValue(data),
                 Options = new QuantizationOptions
                 {
                     ActivationRange = QuantizationOptions.ParseRange(p.GetValue(calibration)!),

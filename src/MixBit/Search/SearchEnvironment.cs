@@ -4,6 +4,9 @@ using MixBit.Quantization;
 
 namespace MixBit.Search;
 
+/// <summary>How the constraint step makes an agent's proposal fit.</summary>
+public enum ConstraintStep { Ranked, Rule }
+
 /// <summary>A policy the environment evaluated, with its log record.</summary>
 public sealed record Trial(BitPolicy Policy, SearchRecord Record)
 {
@@ -68,11 +71,28 @@ public sealed class SearchEnvironment
     public bool Fits(BitPolicy policy) => Plan.Price(policy).Fits(Budget);
 
     /// <summary>
-    /// The constraint step: the rule-based allocator started from <paramref name="policy"/> (activations by RAM sweeps,
+    /// The rule-based repair: the rule-based allocator started from <paramref name="policy"/> (activations by RAM sweeps,
     /// then weights of the largest holders; bits only go down; pinned layers stay), returned in canonical form.
     /// </summary>
     public BitPolicy Repair(BitPolicy policy)
         => Space.Canonical(RuleBasedAllocator.Allocate(Plan, Budget, Space.Canonical(policy), Space.Pinned).Policy);
+
+    /// <summary>How an agent's proposal is made to fit (see <see cref="Constrain"/>).</summary>
+    public ConstraintStep ConstraintStep { get; init; } = ConstraintStep.Ranked;
+
+    /// <summary>
+    /// The constraint step for actions in [0, 1] (one per step, mapped to bits by <see cref="ActionMapping"/>).
+    /// <see cref="ConstraintStep.Ranked"/>: lower, one width at a time, the step with the smallest action among those
+    /// whose lowering relieves the overshoot (<see cref="ConstraintDescent"/>), so the agent's continuous action ranks
+    /// what it would give up first. <see cref="ConstraintStep.Rule"/>: the rule-based repair, which ignores the actions.
+    /// </summary>
+    public BitPolicy Constrain(IReadOnlyList<double> actions)
+    {
+        var bits = actions.Select(ActionMapping.ToBits).ToArray();
+        if (ConstraintStep == ConstraintStep.Ranked)
+            bits = ConstraintDescent.LowerUntilFits(this, bits, (s, _, relief) => -actions[s] + 1e-9 * relief);
+        return Repair(Space.ToPolicy(bits)); // a no-op once the ranked descent made it fit
+    }
 
     public Trial Evaluate(BitPolicy policy, string kind, string? note = null, CancellationToken cancel = default)
         => Evaluate([policy], kind, note is null ? null : [note], cancel)[0];

@@ -25,6 +25,8 @@ public sealed record SearchRequest
     public int ValidationCount { get; init; } = 5000;
     public string? DataDirectory { get; init; }
     public QuantizationOptions Options { get; init; } = new();
+    /// <summary>Training images of a short QAT fine-tune (one epoch) before each evaluation; 0 = calibration only (default).</summary>
+    public int FinetuneImages { get; init; }
     public DdpgOptions Ddpg { get; init; } = new();
 }
 
@@ -62,7 +64,15 @@ public static class SearchWorkflow
         var plan = DeploymentPlan.Build(data.Model.Graph);
         var space = new SearchSpace(plan, request.PinEnds);
         var evaluator = new PolicyEvaluator(data.Model, data.Normalization, data.Calibration, data.Evaluation, request.Options);
-        return Run(strategy, space, request, new EvaluatorScorer(evaluator), outDirectory, progress, warn, cancel);
+        IPolicyScorer scorer = new EvaluatorScorer(evaluator);
+        if (request.FinetuneImages > 0)
+        {
+            var order = Enumerable.Range(0, data.Train.Count).ToArray();
+            new Data.SeededRandom(Data.SeededRandom.Mix(0, 0xF17E)).Shuffle(order);
+            var subset = data.Train.Subset(order[..Math.Min(request.FinetuneImages, order.Length)]);
+            scorer = new FinetuningScorer(evaluator, subset, data.Normalization, new QatOptions { Epochs = 1 });
+        }
+        return Run(strategy, space, request, scorer, outDirectory, progress, warn, cancel);
     }
 
     /// <summary>Runs <paramref name="strategy"/> with any scorer (tests use synthetic ones) and writes the run folder.</summary>
@@ -107,6 +117,7 @@ public static class SearchWorkflow
     {
         if (r.Episodes < 1) throw new MixBitException($"--episodes must be at least 1, got {r.Episodes}.");
         if (r.EvaluationImages < 1) throw new MixBitException($"--eval-images must be at least 1, got {r.EvaluationImages}.");
+        if (r.FinetuneImages < 0) throw new MixBitException($"--finetune-images must be 0 (off) or positive, got {r.FinetuneImages}.");
         r.Ddpg.Validate();
         r.Options.Validate();
     }

@@ -16,7 +16,7 @@ public sealed class DdpgAgent
     private readonly Mlp _actor, _actorTarget, _critic, _criticTarget;
     private readonly Adam _actorOptimizer, _criticOptimizer;
     private readonly ReplayBuffer _buffer;
-    private readonly Random _rng;
+    private readonly SearchRandom _rng;
     private readonly int _stateSize;
     private readonly Tensor _states, _nextStates, _criticInput, _one, _gradient;
     private readonly float[] _rewards, _actions, _targets;
@@ -26,7 +26,7 @@ public sealed class DdpgAgent
     public DdpgAgent(int stateSize, int stepsPerEpisode, DdpgOptions options, int seed)
     {
         options.Validate();
-        (_o, _stateSize, _rng) = (options, stateSize, new Random(seed));
+        (_o, _stateSize, _rng) = (options, stateSize, new SearchRandom(seed, stream: 1));
         int[] hidden = [options.Hidden1, options.Hidden2];
         _actor = new Mlp(stateSize, hidden, 1, _rng, "actor");
         _actorTarget = new Mlp(stateSize, hidden, 1, _rng, "actor_target");

@@ -16,7 +16,7 @@ public sealed class Mlp
     private readonly Tensor[] _single = new Tensor[1];
     private readonly Tensor?[] _singleGrad = new Tensor?[1];
 
-    public Mlp(int inputs, IReadOnlyList<int> hidden, int outputs, Random rng, string name)
+    public Mlp(int inputs, IReadOnlyList<int> hidden, int outputs, SearchRandom rng, string name)
     {
         (Inputs, Outputs) = (inputs, outputs);
         var layers = new List<Layer>();

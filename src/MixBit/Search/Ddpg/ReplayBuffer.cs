@@ -19,5 +19,5 @@ public sealed class ReplayBuffer(int capacity)
         Count = Math.Min(Count + 1, _items.Length);
     }
 
-    public Transition Sample(Random rng) => _items[rng.Next(Count)];
+    public Transition Sample(SearchRandom rng) => _items[rng.Next(Count)];
 }

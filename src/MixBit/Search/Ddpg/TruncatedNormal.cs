@@ -3,7 +3,7 @@ namespace MixBit.Search.Ddpg;
 /// <summary>Samples of a normal distribution truncated to [low, high], by rejection (Box-Muller draws), as HAQ explores.</summary>
 public static class TruncatedNormal
 {
-    public static double Sample(Random rng, double mean, double sigma, double low = 0, double high = 1)
+    public static double Sample(SearchRandom rng, double mean, double sigma, double low = 0, double high = 1)
     {
         if (sigma <= 0) return Math.Clamp(mean, low, high);
         // The mean lies in [low, high], so at least ~16% of draws are accepted even for large sigma.

@@ -6,7 +6,7 @@ namespace MixBit.Search.Strategies;
 /// <summary>
 /// The HAQ-style reinforcement-learning search. Each episode walks the decision steps: the actor proposes an action
 /// from the state (uniform random during warm-up, then truncated-normal noise around mu(s)), mapped to {2, 4, 8}; the
-/// constraint step (<see cref="SearchEnvironment.Repair"/>) makes the policy fit; it is evaluated (cached if seen) and the
+/// constraint step (<see cref="SearchEnvironment.Constrain"/>, which by default lowers what the agent wants least) makes the policy fit; it is evaluated (cached if seen) and the
 /// reward goes to every transition of the episode. Transitions carry the bits that were actually evaluated: the states
 /// are re-encoded with the repaired bits and each action is the agent's own where the repair kept its bits, else the
 /// centre of the repaired bits' interval (<see cref="ActionMapping.Effective"/>), so the critic learns the value of what
@@ -26,7 +26,7 @@ public sealed class DdpgStrategy(int episodes, int seed, DdpgOptions? options = 
         if (steps.Count == 0) // every layer pinned: one policy, nothing to learn
             return SearchOutcome.From(this, env, env.Evaluate(env.Repair(env.Space.ToPolicy([])), "episode", "no decisions", cancel));
         var agent = new DdpgAgent(StateEncoder.Size, steps.Count, _options, seed);
-        var rng = new Random(unchecked(seed * 7919 + 17));
+        var rng = new SearchRandom(seed, stream: 2);
         for (int episode = 0; episode < episodes; episode++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -40,7 +40,7 @@ public sealed class DdpgStrategy(int episodes, int seed, DdpgOptions? options = 
                 raw[i] = warmup ? rng.NextDouble() : TruncatedNormal.Sample(rng, agent.Act(state), sigma);
                 chosen[i] = ActionMapping.ToBits(raw[i]);
             }
-            var policy = env.Repair(env.Space.ToPolicy(chosen));
+            var policy = env.Constrain(raw);
             var note = warmup ? "warm-up" : string.Create(CultureInfo.InvariantCulture, $"sigma {sigma:0.####}");
             var trial = env.Evaluate(policy, "episode", note, cancel);
 

@@ -1,7 +1,8 @@
 namespace MixBit.Search.Strategies;
 
 /// <summary>
-/// Random search: each candidate draws every step's bits uniformly from {2, 4, 8}, then the constraint step makes it fit.
+/// Random search: each candidate draws every step's action uniformly from [0, 1] (so its bits uniformly from {2, 4, 8}),
+/// then the same constraint step as the agent's makes it fit.
 /// Candidates are independent, so they go to the scorer in batches (evaluable in parallel).
 /// </summary>
 public sealed class RandomStrategy(int candidates, int seed, int batchSize = 8) : ISearchStrategy
@@ -12,15 +13,14 @@ public sealed class RandomStrategy(int candidates, int seed, int batchSize = 8) 
 
     public SearchOutcome Run(SearchEnvironment env, CancellationToken cancel = default)
     {
-        var rng = new Random(seed);
-        var bits = Quantization.BitPolicy.AllowedBits;
+        var rng = new SearchRandom(seed, stream: 3);
         for (int done = 0; done < candidates;)
         {
             cancel.ThrowIfCancellationRequested();
             int n = Math.Min(batchSize, candidates - done);
             var batch = new Quantization.BitPolicy[n];
             for (int i = 0; i < n; i++)
-                batch[i] = env.Repair(env.Space.ToPolicy(env.Space.Steps.Select(_ => bits[rng.Next(bits.Count)]).ToArray()));
+                batch[i] = env.Constrain(env.Space.Steps.Select(_ => rng.NextDouble()).ToArray());
             env.Evaluate(batch, "candidate", null, cancel);
             done += n;
         }
