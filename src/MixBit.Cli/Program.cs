@@ -13,4 +13,5 @@ root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(QuantizeCommand.Create());
 root.Subcommands.Add(FinetuneCommand.Create());
-return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+// No System.CommandLine signal handling: the long commands handle SIGINT and SIGTERM themselves (Interruption).
+return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }));

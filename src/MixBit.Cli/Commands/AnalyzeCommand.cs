@@ -56,8 +56,10 @@ public static class AnalyzeCommand
                 BitPolicy.Create(graph, report.RuleBased.Layers.Select(l => KeyValuePair.Create(l.Name, new LayerBits(l.WeightBits, l.ActivationBits)))).Write(save.FullName);
             if (parse.GetValue(json)) Console.Out.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
             else Render(report, parse.GetValue(savePolicy));
-            // The report is printed either way; an impossible budget still fails the command.
-            return report.RuleBased.Feasible ? 0 : CliErrors.BadInput;
+            // The report is printed either way (stdout); an impossible budget still fails the command, said on stderr.
+            if (report.RuleBased.Feasible) return 0;
+            CliErrors.Report($"{report.RuleBased.Error}{(parse.GetValue(savePolicy) is { } p ? $" No policy was written to {p}." : "")}");
+            return CliErrors.BadInput;
         });
         return cmd;
     }

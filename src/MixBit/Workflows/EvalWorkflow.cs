@@ -12,6 +12,7 @@ public static class EvalWorkflow
 {
     public static EvalOutcome Run(string modelPath, DatasetSource data, int batchSize = 256, CancellationToken cancel = default)
     {
+        TrainingOptions.ValidateBatchSize(batchSize);
         var (model, metadata) = ModelFile.LoadWithMetadata(modelPath);
         var sets = FashionMnist.Load(data.Directory);
         var normalization = ModelMetadata.ReadNormalization(metadata) ?? Normalization.FromTrainingSet(sets.Train);

@@ -57,6 +57,7 @@ public static class QuantizeWorkflow
         int evaluationCount, QuantizationOptions options, int seed)
     {
         options.Validate();
+        if (evaluationCount < 0) throw new MixBitException($"--count must be 0 (all images) or a positive number of images, got {evaluationCount}.");
         var (model, metadata) = ModelFile.LoadWithMetadata(modelPath);
         var (train, validation, test) = new DatasetSource(dataDirectory, validationCount).Load();
         var s = model.Graph.InputShape;

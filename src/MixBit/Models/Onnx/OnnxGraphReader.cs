@@ -86,11 +86,19 @@ internal sealed class OnnxGraphReader
         if (dims is null || dims.Count != 4)
             throw new OnnxImportException($"{_source}: input '{input.Name}' has rank {dims?.Count ?? 0}; MixBit needs an image input of shape [N, C, H, W].");
         for (int d = 1; d < 4; d++)
-            if (!dims[d].HasDimValue || dims[d].DimValue <= 0 || dims[d].DimValue > 1 << 20)
+        {
+            if (!dims[d].HasDimValue || dims[d].DimValue <= 0)
                 throw new OnnxImportException($"{_source}: input '{input.Name}' has no fixed size on axis {"NCHW"[d]}; MixBit needs fixed C, H and W (only N may be symbolic).");
+            if (dims[d].DimValue > ActivationShape.MaxElements)
+                throw new OnnxImportException($"{_source}: input '{input.Name}' has {dims[d].DimValue:N0} {AxisName(d)}, more than the {ActivationShape.MaxElements:N0} values per image MixBit supports; re-export the model for a smaller input.");
+        }
         _inputShape = new((int)dims[1].DimValue, (int)dims[2].DimValue, (int)dims[3].DimValue);
+        try { _inputShape.CheckSize($"input '{input.Name}'"); }
+        catch (ModelException e) { throw new OnnxImportException($"{_source}: {e.Message}"); }
         _activations[input.Name] = new Activation(ModelGraph.GraphInput, 4);
     }
+
+    private static string AxisName(int axis) => axis switch { 1 => "channels", 2 => "rows (height)", _ => "columns (width)" };
 
     private void Convert(NodeProto node, int index, string label)
     {
@@ -488,12 +496,17 @@ internal sealed class OnnxGraphReader
         string name = UniqueName(node, index);
         var inShapes = inputs.Select(i => i == ModelGraph.GraphInput ? _inputShape : _shapes[i]).ToArray();
         var shape = spec.OutputShape(inShapes);
+        ModelGraph.CheckSizes(name, spec, shape);
         foreach (var (suffix, data) in parameters)
         {
             if (data is null) continue;
             var p = spec.Parameters.First(p => p.Suffix == suffix);
-            if (data.Length != p.Elements)
-                throw new OnnxImportException($"{_source}: node '{name}' ({node.OpType}) has a {suffix} of {data.Length} values; the layer needs {p.Elements} ([{string.Join(", ", p.Shape)}]).");
+            if (data.Length != p.LongElements)
+                throw new OnnxImportException($"{_source}: node '{name}' ({node.OpType}) has a {suffix} of {data.Length} values; the layer needs {p.LongElements} ([{string.Join(", ", p.Shape)}]).");
+            // NaN or infinite weights (or a negative variance) would make every output NaN without an error.
+            int bad = Array.FindIndex(data, v => !float.IsFinite(v) || (p.Kind == ParameterKind.RunningVariance && v < 0));
+            if (bad >= 0)
+                throw new OnnxImportException($"{_source}: node '{name}' ({node.OpType}) has {suffix} value {data[bad]} at index {bad}; every weight must be a finite number (and a variance non-negative), so the model is damaged or was saved after training diverged.");
             _parameters[$"{name}.{suffix}"] = new Tensor(data, p.Shape);
         }
         _nodes.Add(new GraphNode(name, spec, inputs));
