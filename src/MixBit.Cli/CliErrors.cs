@@ -19,7 +19,8 @@ public static class CliErrors
     public static int Run(Func<int> body)
     {
         try { return body(); }
-        catch (Exception e) when (Unwrap(e) is MixBitException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        // I/O failures are the environment's (a disk, a permission), not bugs: one line, not a stack trace.
+        catch (Exception e) when (Unwrap(e) is MixBitException or IOException or UnauthorizedAccessException)
         {
             Report(Unwrap(e).Message);
             return BadInput;

@@ -30,14 +30,17 @@ public static class AnalyzeCommand
         var policy = new Option<FileInfo?>("--policy") { Description = "Bit policy JSON to analyse instead of uniform 8-bit." };
         var savePolicy = new Option<FileInfo?>("--save-policy") { Description = "Write the rule-based policy to this JSON file (if the budget is feasible)." };
         var json = new Option<bool>("--json") { Description = "Write the report as JSON to stdout instead of tables." };
+        var force = CommonOptions.Force();
 
         var cmd = new Command("analyze", "FLASH and RAM of a quantized model on a microcontroller, layer by layer, and the rule-based (memory-driven) bit policy that fits it.")
         {
-            arch, model, width, resolution, inputChannels, classes, board, flash, ram, flashReserve, ramReserve, policy, savePolicy, json,
+            arch, model, width, resolution, inputChannels, classes, board, flash, ram, flashReserve, ramReserve, policy, savePolicy, json, force,
         };
         cmd.SetAction(parse =>
         {
             var (archName, modelFile) = (parse.GetValue(arch), parse.GetValue(model));
+            if (parse.GetValue(savePolicy) is { } target)
+                Workflows.RunOutputs.Check([target.FullName], [(parse.GetValue(policy)?.FullName, "--policy"), (modelFile?.FullName, "--model")], parse.GetValue(force));
             if ((archName is null) == (modelFile is null))
                 throw new MixBitException("Give exactly one model: --arch NAME (with --width, --resolution, ...) or --model FILE.");
             if (modelFile is not null && (parse.GetValue(width), parse.GetValue(resolution), parse.GetValue(inputChannels), parse.GetValue(classes)) != (null, null, null, null))

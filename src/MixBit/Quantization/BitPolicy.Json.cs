@@ -35,7 +35,7 @@ public sealed partial class BitPolicy
             // e.Path and e.LineNumber locate the problem; System.Text.Json's own message would name .NET types.
             string where = e.Path is { Length: > 1 } ? $" at {e.Path}" : "";
             string line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
-            string what = e.InnerException is null && e.Message.Contains("could not be converted", StringComparison.Ordinal)
+            string what = e.Message.Contains("could not be converted", StringComparison.Ordinal)
                 ? "a value of the wrong type" : e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "an unknown property" : "malformed JSON or an unexpected value";
             throw new MixBitException($"{source} is not a valid bit policy: {what}{where}{line}; expected {{\"layers\": [{{\"name\": \"...\", \"weightBits\": 8, \"activationBits\": 8}}, ...]}}.");
         }

@@ -18,7 +18,7 @@ public static class RunOutputs
         {
             if (input is null || force) continue;
             if (outputs.FirstOrDefault(o => SameFile(o, input)) is { } clash)
-                throw new MixBitException($"The output '{clash}' is the {option} input '{input}': the run would replace it. Choose another --output, or pass --force to replace it.");
+                throw new MixBitException($"The output '{clash}' is the {option} input '{input}': the run would replace it. Choose another output path, or pass --force to replace it.");
         }
         AtomicFile.EnsureWritable(outputs[0]);
     }
@@ -35,6 +35,9 @@ public static class RunOutputs
 
     /// <summary>A number as the options record it (round-trip, culture-invariant).</summary>
     public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>A float as it was given (5E-05, not the 4.99999987E-05 of its widening to double).</summary>
+    public static string Number(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     public static string Describe(Data.Augmentation a)
         => a.IsIdentity ? "none" : $"crop (pad {a.PadPixels}){(a.HorizontalFlip ? " + flip" : "")}";

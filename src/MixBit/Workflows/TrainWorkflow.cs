@@ -46,11 +46,7 @@ public static class TrainWorkflow
             if (train.Height != train.Width) throw new MixBitException("Built-in architectures need square images.");
             model = Model.Initialize(ArchitectureRegistry.Build(request.Architecture, options), request.Options.Seed);
         }
-        var input = model.Graph.InputShape;
-        if (input.Channels != train.Channels || input.Height != train.Height || input.Width != train.Width)
-            throw new MixBitException($"The model expects {input} inputs but the data is {train.Channels}x{train.Height}x{train.Width}.");
-        if (model.Graph.OutputShape.Channels != train.ClassCount)
-            throw new MixBitException($"The model has {model.Graph.OutputShape.Channels} outputs but the data has {train.ClassCount} classes.");
+        ModelDataCheck.Check(model.Graph, train);
 
         var network = new Network(model, request.Options.Seed);
         var trainer = new Trainer(network, request.Options);

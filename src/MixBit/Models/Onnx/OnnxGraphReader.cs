@@ -138,7 +138,7 @@ internal sealed class OnnxGraphReader
             throw new OnnxImportException($"{label} has kernel_shape [{kernel[0]}, {kernel[1]}] but a {wd[2]}x{wd[3]} weight, so the file is inconsistent.");
         var inShape = Shape(x);
         int group = checked((int)attrs.Int("group", 1));
-        if (group <= 0 || wd[1] * group != inShape.Channels)
+        if (group <= 0 || (long)wd[1] * group != inShape.Channels)
             throw new OnnxImportException($"{label} has weight [{string.Join(", ", wd)}] with group={group}, which needs {wd[1] * group} input channels, but its input has {inShape.Channels}.");
         var strides = attrs.Ints("strides", 2, 1);
         var dilations = attrs.Ints("dilations", 2, 1);
@@ -411,8 +411,12 @@ internal sealed class OnnxGraphReader
     /// </summary>
     private static (int Begin, int End) SamePadding(int size, int kernel, long stride, long dilation, bool upper)
     {
+        if (stride <= 0 || dilation <= 0 || kernel <= 0)
+            throw new ModelException($"SAME padding needs a positive kernel, stride and dilation, got {kernel}, {stride} and {dilation}.");
         long output = (size + stride - 1) / stride;
-        int total = checked((int)Math.Max(0, (output - 1) * stride + (kernel - 1) * dilation + 1 - size));
+        long needed = Math.Max(0, (output - 1) * stride + (kernel - 1) * dilation + 1 - size);
+        if (needed > int.MaxValue) throw new ModelException($"SAME padding of {needed:N0} pixels is out of range.");
+        int total = (int)needed;
         int small = total / 2, large = total - small;
         return upper ? (small, large) : (large, small);
     }

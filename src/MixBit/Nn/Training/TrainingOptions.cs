@@ -34,6 +34,7 @@ public sealed record TrainingOptions
         if (Epochs > MaxEpochs) throw new MixBitException($"--epochs must be at most {MaxEpochs}, got {Epochs}.");
         ValidateBatchSize(BatchSize);
         if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new MixBitException($"--lr must be a positive number, got {LearningRate}.");
+        _ = Optim.LearningRateSchedule.Parse(Schedule, LearningRate, 1); // an unknown name fails before any work
         if (Optimizer is not ("sgd" or "adam")) throw new MixBitException($"Unknown optimizer '{Optimizer}': use sgd or adam.");
         if (!(WeightDecay >= 0) || !float.IsFinite(WeightDecay)) throw new MixBitException($"--weight-decay must be a non-negative number, got {WeightDecay}.");
         if (!(Momentum >= 0 && Momentum < 1)) throw new MixBitException($"The momentum must be in [0, 1), got {Momentum}.");
