@@ -5,6 +5,8 @@ using MixBit.Cli.Commands;
 // Redirected output (logs, CI) is not wrapped at 80 columns: one message stays one line.
 if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 240;
 
+MixBit.Warnings.Handler = CliErrors.Warn;
+
 var root = new RootCommand("MixBit: mixed-precision (2/4/8-bit) quantization of CNNs for microcontrollers.");
 // One line per verb; each command parses its options and calls one library service.
 root.Subcommands.Add(TrainCommand.Create());

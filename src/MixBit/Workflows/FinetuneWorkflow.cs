@@ -44,7 +44,10 @@ public static class FinetuneWorkflow
             request.Quantization, request.Options.Seed);
         var graph = data.Model.Graph;
         var policy = request.Policy.Resolve(graph, data.Stored);
-        var checkpoint = new RunCheckpoint(request.OutputPath, OptionsKey, OptionsOf(request, policy), "fine-tuning");
+        // The record of MixBit versions before the per-option one, so that their checkpoints still resume.
+        string legacy = JsonSerializer.Serialize(new { request.ModelPath, Policy = policy.ToJson(), request.Quantization, request.Options, request.ValidationCount },
+            new JsonSerializerOptions { Converters = { new JsonStringEnumConverter() } });
+        var checkpoint = new RunCheckpoint(request.OutputPath, OptionsKey, OptionsOf(request, policy), "fine-tuning", legacy);
         string optionsJson = checkpoint.OptionsJson;
         var resumedRun = checkpoint.Open(request.Resume, request.Force);
         bool resuming = resumedRun is not null;

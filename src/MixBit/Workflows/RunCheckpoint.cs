@@ -24,13 +24,17 @@ public sealed class RunCheckpoint
     private const string OptimizerHashKey = "mixbit.checkpoint.optimizer.sha256";
 
     private readonly string _outputPath, _optionsKey, _optionsJson, _activity;
+    private readonly string? _legacyOptionsJson;
     private readonly IReadOnlyDictionary<string, string> _options;
     private byte[]? _optimizerState;
 
     /// <param name="options">Every option that changes the run's result, by its command-line name, with its value.</param>
-    public RunCheckpoint(string outputPath, string optionsKey, IReadOnlyDictionary<string, string> options, string activity)
+    /// <param name="legacyOptionsJson">The options as MixBit versions before the per-option record wrote them, so that a
+    /// run checkpointed by such a version still resumes (with a warning that fewer options could be checked).</param>
+    public RunCheckpoint(string outputPath, string optionsKey, IReadOnlyDictionary<string, string> options, string activity,
+        string? legacyOptionsJson = null)
     {
-        (_outputPath, _optionsKey, _options, _activity) = (outputPath, optionsKey, options, activity);
+        (_outputPath, _optionsKey, _options, _activity, _legacyOptionsJson) = (outputPath, optionsKey, options, activity, legacyOptionsJson);
         _optionsJson = JsonSerializer.Serialize(options);
     }
 
@@ -74,7 +78,9 @@ public sealed class RunCheckpoint
         catch (MixBitException e) { throw Damaged($"it cannot be read: {e.Message.TrimEnd('.')}"); }
         if (!meta.TryGetValue(_optionsKey, out var saved))
             throw Damaged("it records no run options");
-        if (saved != _optionsJson) throw new MixBitException(DescribeMismatch(saved));
+        if (saved == _legacyOptionsJson)
+            Warnings.Report($"The checkpoint '{ModelPath}' was written by an earlier MixBit version, which recorded only some options; those match, the others ({string.Join(", ", _options.Keys)}) are assumed to be the same.");
+        else if (saved != _optionsJson) throw new MixBitException(DescribeMismatch(saved));
         if (!meta.TryGetValue(ModelMetadata.Epoch, out var epochText) || !int.TryParse(epochText, NumberStyles.None, CultureInfo.InvariantCulture, out int epoch))
             throw Damaged("it records no finished epoch");
         _optimizerState = ReadOptimizerState(meta);

@@ -28,7 +28,7 @@ public static class TrainWorkflow
     {
         request.Options.Validate();
         var clock = Stopwatch.StartNew();
-        var checkpoint = new RunCheckpoint(request.OutputPath, ModelMetadata.TrainingOptions, OptionsOf(request), "training");
+        var checkpoint = new RunCheckpoint(request.OutputPath, ModelMetadata.TrainingOptions, OptionsOf(request), "training", LegacyOptionsJson(request));
         RunOutputs.Check([request.OutputPath, .. checkpoint.Files], [(request.InitialModelPath, "--model")], request.Force);
         var resumed = checkpoint.Open(request.Resume, request.Force);
         var (train, validation, test) = request.Data.Load();
@@ -73,6 +73,13 @@ public static class TrainWorkflow
         checkpoint.Delete();
         return new(request.OutputPath, result.Accuracy, result.Loss, epochs, clock.Elapsed, model.Graph.TrainableParameterCount);
     }
+
+    /// <summary>The options record of MixBit versions before the per-option record (so their checkpoints still resume).</summary>
+    private static string LegacyOptionsJson(TrainRequest r) => JsonSerializer.Serialize(new
+    {
+        Architecture = r.InitialModelPath ?? r.Architecture, Width = r.InitialModelPath is null ? r.Width : (double?)null, r.Options.Epochs,
+        r.Options.BatchSize, r.Options.Optimizer, r.Options.LearningRate, r.Options.Seed, r.Data.ValidationCount, r.Data.SplitSeed,
+    });
 
     /// <summary>Every setting that changes the trained model, by command-line option (a resume must repeat them all).</summary>
     private static Dictionary<string, string> OptionsOf(TrainRequest r)

@@ -110,4 +110,34 @@ public class InterruptionTests
         foreach (var (name, t) in a.Parameters)
             Assert.Equal(t.Span.ToArray(), b.Parameter(name).Span.ToArray());
     }
+
+    [Fact]
+    public void Finetune_interrupted_after_an_epoch_refuses_a_differing_resume_and_then_finishes()
+    {
+        using var data = IdxTestFiles.Stripes(5300, 100);
+        string model = Path.Combine(data.Directory, "model.onnx"), output = Path.Combine(data.Directory, "ft", "model.onnx");
+        File.Copy(TestFolders.Repo("tests/MixBit.Tests/Fixtures/reference_cnn.onnx"), model);
+        string[] Finetune(params string[] extra) =>
+        [
+            "finetune", "-m", model, "--data", data.Directory, "--epochs", "3", "--train-count", "1500", "--batch-size", "32",
+            "--threads", "1", "-o", output, .. extra.Length > 0 && extra[0] == "--w-bits" ? extra : ["--w-bits", "8", "--a-bits", "8", .. extra],
+        ];
+
+        using (var run = CliRunner.Start(Finetune()))
+        {
+            Assert.True(run.WaitForOutput("epoch   1/3"), run.Stdout);
+            run.Signal(PosixSignal.SIGINT);
+            var r = run.Wait();
+            Assert.True(r.ExitCode == 130, $"exit {r.ExitCode}: {r.Stdout}\n{r.Stderr}");
+            Assert.Matches(new Regex(@"Interrupted: epochs 1 to [12] of 3 are saved in .*; continue with the same command plus --resume\."), r.Stderr);
+        }
+        CliAssert.CleanError(CliRunner.Run(Finetune("--resume", "--lr", "0.01")), "--lr 0.005, this run has --lr 0.01");
+        CliAssert.CleanError(CliRunner.Run(Finetune("--w-bits", "4", "--a-bits", "8", "--resume")), "bit policy (--policy, --w-bits, --a-bits) w8/a8 x 10");
+        CliAssert.CleanError(CliRunner.Run(Finetune()), "holds the checkpoint of an earlier fine-tuning run");
+
+        var done = CliRunner.Run(Finetune("--resume"));
+        Assert.True(done.ExitCode == 0, done.Stderr);
+        Assert.True(File.Exists(output) && File.Exists(FinetuneWorkflow.PolicyPath(output)));
+        Assert.False(File.Exists(FinetuneWorkflow.CheckpointPath(output)));
+    }
 }
