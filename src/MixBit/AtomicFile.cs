@@ -68,14 +68,21 @@ public static class AtomicFile
         return full;
     }
 
+    private static string OsReason(string message)
+    {
+        int cut = message.IndexOf(" : '", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).TrimEnd('.');
+    }
+
     private static MixBitException CannotWrite(string path, string folder, Exception e, string hidden)
     {
         string reason = e switch
         {
             UnauthorizedAccessException => $"permission denied in the folder '{folder}'",
-            FileNotFoundException or DirectoryNotFoundException => $"the folder '{folder}' does not accept new files",
-            // The OS reason (read-only file system, no space left, ...) names the temporary file: name the user's path.
-            _ => e.Message.Replace(hidden, path).TrimEnd('.'),
+            FileNotFoundException or DirectoryNotFoundException => Directory.Exists(folder)
+                ? $"the folder '{folder}' does not accept new files" : $"the folder '{folder}' cannot be created",
+            // The OS reason ("Read-only file system : '/x/.out.123.tmp'", no space left, ...) without the hidden file's name.
+            _ => $"{OsReason(e.Message.Replace(hidden, path))} (folder '{folder}')",
         };
         return new MixBitException($"Cannot write '{path}': {reason}; choose an output path in a writable folder.");
     }

@@ -19,7 +19,7 @@ public static class CommonOptions
 
     public static void ApplyThreads(int threads)
     {
-        if (threads < 1) throw new MixBitException($"--threads must be at least 1, got {threads}.");
+        if (threads is < 1 or > Workers.MaxCount) throw new MixBitException($"--threads must be in 1..{Workers.MaxCount}, got {threads}.");
         Workers.Count = threads;
     }
 }

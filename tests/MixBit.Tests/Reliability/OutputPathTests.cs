@@ -37,4 +37,33 @@ public class OutputPathTests
         RunOutputs.Check([work.File("other.onnx")], [(model, "--model")], force: false);
         Assert.Equal("x", File.ReadAllText(model));
     }
+
+    /// <summary>
+    /// A read-only bind mount (root ignores permission bits, so this is the real test of a read-only folder). Needs
+    /// the right to mount; where it is missing (not root, a restricted container) there is nothing to test here.
+    /// </summary>
+    [Fact]
+    public void A_read_only_folder_is_named_before_training_starts()
+    {
+        using var source = new TestFolders.Scratch();
+        using var mountPoint = new TestFolders.Scratch();
+        if (!Sh($"mount --bind {source.Path} {mountPoint.Path}")) return;
+        try
+        {
+            if (!Sh($"mount -o remount,bind,ro {mountPoint.Path}")) return;
+            string output = Path.Combine(mountPoint.Path, "model.onnx");
+            var r = Cli.CliRunner.Run("train", "--data", "/nonexistent-data-folder", "-o", output);
+            // The output is checked before the data: the message is the folder's, not the missing data set's.
+            Cli.CliAssert.CleanError(r, $"Cannot write '{output}': Read-only file system (folder '{mountPoint.Path}'); choose an output path in a writable folder.");
+        }
+        finally { Sh($"umount {mountPoint.Path}"); }
+    }
+
+    private static bool Sh(string command)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("sh", ["-c", command + " 2>/dev/null"]);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        p.WaitForExit();
+        return p.ExitCode == 0;
+    }
 }

@@ -51,7 +51,11 @@ internal sealed class OnnxGraphReader
         var nodes = _graph.Node;
         foreach (var node in nodes)
         {
-            if (node.OpType == "Constant" && IsOnnxDomain(node)) _constants[node.Output[0]] = ConstantValue(node);
+            if (node.OpType == "Constant" && IsOnnxDomain(node))
+            {
+                try { _constants[node.Output[0]] = ConstantValue(node); }
+                catch (ModelException e) { throw new OnnxImportException($"{_source}: Constant node '{node.Name}': {e.Message}"); }
+            }
             foreach (var input in node.Input.Where(i => i.Length > 0))
             {
                 _consumerCount[input] = _consumerCount.GetValueOrDefault(input) + 1;
