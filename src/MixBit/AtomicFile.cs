@@ -38,16 +38,19 @@ public static class AtomicFile
     {
         string full = CheckPath(path);
         string folder = Path.GetDirectoryName(full) ?? ".";
-        string probe = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.probe");
+        // Probe the nearest folder that exists, with a file (or, where folders are still to be made, a folder), and
+        // remove the probe: the check leaves nothing behind, not even an empty output folder.
+        string existing = folder;
+        while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent) existing = parent;
+        string probe = Path.Combine(existing, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.probe");
         try
         {
-            Directory.CreateDirectory(folder);
-            using (File.Create(probe)) { }
-            File.Delete(probe);
+            if (existing == folder) { using (File.Create(probe)) { } File.Delete(probe); }
+            else { Directory.CreateDirectory(probe); Directory.Delete(probe); }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw CannotWrite(path, folder, e, probe);
+            throw CannotWrite(path, existing, e, probe);
         }
     }
 

@@ -55,6 +55,9 @@ public class BadInputCorpusTests(TinyDataFixture data) : IClassFixture<TinyDataF
         { "onnx-external-weights", "inspect {c}/onnx/external_weights.onnx", "external data file", 2 },
         { "onnx-wrong-class-count", "eval {c}/onnx/seven_classes.onnx --data {data}", "7 outputs but the data has 10 classes", 2 },
         { "onnx-wrong-input-shape", "eval {c}/onnx/rgb_32x32.onnx --data {data}", "expects 3x32x32 inputs but the data is 1x28x28", 2 },
+        // Inputs fuzzing found (tests/MixBit.Tests/Corpus/fuzz, kept as found)
+        { "fuzz-onnx-dilation-overflow", "inspect {c}/fuzz/onnx-2b6bba3134e3.onnx", "has dilations value 2147483648, outside any valid size", 2 },
+        { "fuzz-onnx-dims-overflow", "inspect {c}/fuzz/onnx-c53c7ebb4445.onnx", "Tensor 'fc_b' has dimensions [10, 30, 36672224,", 2 },
         { "model-is-a-folder", "eval {w}/folder", "is a folder, not a file", 2 },
         { "model-missing", "quantize -m {w}/nope.onnx --w-bits 8 --a-bits 8", "'{w}/nope.onnx' does not exist", 2 },
         // IDX data folders
@@ -68,6 +71,7 @@ public class BadInputCorpusTests(TinyDataFixture data) : IClassFixture<TinyDataF
         { "idx-missing-file", "eval " + Ref + " --data {c}/idx/missing_test_labels", "t10k-labels-idx1-ubyte.gz is missing", 2 },
         { "idx-zero-height", "eval " + Ref + " --data {c}/idx/zero_height", "declares empty 0x28 images", 2 },
         { "idx-trailing-bytes", "eval " + Ref + " --data {c}/idx/trailing_bytes", "has more data than its header declares", 2 },
+        { "data-missing-no-output-folder-left", "train --data {w}/nodata -o {w}/new/sub/model.onnx", "Fashion-MNIST not found in {w}/nodata", 2 },
         { "data-is-a-file", "eval " + Ref + " --data {w}/file.txt", "is a file; give the folder", 2 },
         // Bit policies (for the reference CNN)
         { "policy-empty", Analyze + " --policy {c}/policy/empty.json", "is not a valid bit policy", 2 },
@@ -109,7 +113,7 @@ public class BadInputCorpusTests(TinyDataFixture data) : IClassFixture<TinyDataF
         { "save-policy-to-a-folder", Analyze + " --save-policy {w}/folder", "it is a folder; give a file name", 2 },
         { "save-policy-to-proc", Analyze + " --save-policy /proc/mixbit-policy.json", "Cannot write '/proc/mixbit-policy.json'", 2 },
         { "save-policy-over-its-input", Analyze + " --policy {c}/policy/bits_3.json --save-policy {c}/policy/bits_3.json", "is the --policy input", 2 },
-        { "train-output-in-proc", "train --data {data} -o /proc/mixbit/model.onnx", "Cannot write '/proc/mixbit/model.onnx': the folder '/proc/mixbit' cannot be created", 2 },
+        { "train-output-in-proc", "train --data {data} -o /proc/mixbit/model.onnx", "Cannot write '/proc/mixbit/model.onnx': the folder '/proc' does not accept new files", 2 },
         { "train-output-is-input", "train --data {data} --model {w}/model.onnx -o {w}/model.onnx", "is the --model input", 2 },
         { "finetune-output-is-input", "finetune -m {w}/model.onnx --data {data} --w-bits 8 --a-bits 8 -o {w}/model.onnx", "is the --model input", 2 },
         { "finetune-output-under-a-file", "finetune -m {w}/model.onnx --data {data} --w-bits 8 --a-bits 8 -o {w}/file.txt/ft.onnx", "is a file, not a folder", 2 },

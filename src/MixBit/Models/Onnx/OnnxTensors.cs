@@ -18,7 +18,19 @@ internal static class OnnxTensors
     public static int[] Dims(TensorProto t) => t.Dims.Select(d => d is >= 0 and <= int.MaxValue
         ? (int)d : throw new ModelException($"Tensor '{t.Name}' has an invalid dimension {d}.")).ToArray();
 
-    public static long ElementCount(TensorProto t) => t.Dims.Aggregate(1L, (a, d) => checked(a * d));
+    /// <summary>The product of the dimensions; a negative one, or a product beyond int range (a damaged file), is refused.</summary>
+    public static long ElementCount(TensorProto t)
+    {
+        long count = 1;
+        foreach (long d in t.Dims)
+        {
+            if (d < 0) throw new ModelException($"Tensor '{t.Name}' has an invalid dimension {d}.");
+            if (d > 0 && count > int.MaxValue / d)
+                throw new ModelException($"Tensor '{t.Name}' has dimensions [{string.Join(", ", t.Dims)}], more values than the {int.MaxValue:N0} MixBit supports; the file is damaged.");
+            count *= d;
+        }
+        return count;
+    }
 
     /// <summary>The values of a FLOAT tensor; <paramref name="what"/> names its use for error messages.</summary>
     public static float[] ReadFloats(TensorProto t, string what)
