@@ -24,15 +24,18 @@ public static class AnalyzeCommand
         var policy = new Option<FileInfo?>("--policy") { Description = "Bit policy JSON to analyse instead of uniform 8-bit." };
         var savePolicy = new Option<FileInfo?>("--save-policy") { Description = "Write the rule-based policy to this JSON file (if the budget is feasible)." };
         var json = new Option<bool>("--json") { Description = "Write the report as JSON to stdout instead of tables." };
+        var force = CommonOptions.Force();
 
         var cmd = new Command("analyze", "FLASH and RAM of a quantized model on a microcontroller, layer by layer, and the rule-based (memory-driven) bit policy that fits it.")
         {
-            arch, model, width, resolution, inputChannels, classes, policy, savePolicy, json,
+            arch, model, width, resolution, inputChannels, classes, policy, savePolicy, json, force,
         };
         foreach (var o in budgetOptions.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             var (archName, modelFile) = (parse.GetValue(arch), parse.GetValue(model));
+            if (parse.GetValue(savePolicy) is { } target)
+                Workflows.RunOutputs.Check([target.FullName], [(parse.GetValue(policy)?.FullName, "--policy"), (modelFile?.FullName, "--model")], parse.GetValue(force));
             if ((archName is null) == (modelFile is null))
                 throw new MixBitException("Give exactly one model: --arch NAME (with --width, --resolution, ...) or --model FILE.");
             if (modelFile is not null && (parse.GetValue(width), parse.GetValue(resolution), parse.GetValue(inputChannels), parse.GetValue(classes)) != (null, null, null, null))
@@ -51,8 +54,10 @@ public static class AnalyzeCommand
                 BitPolicy.Create(graph, report.RuleBased.Layers.Select(l => KeyValuePair.Create(l.Name, new LayerBits(l.WeightBits, l.ActivationBits)))).Write(save.FullName);
             if (parse.GetValue(json)) Console.Out.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
             else Render(report, parse.GetValue(savePolicy));
-            // The report is printed either way; an impossible budget still fails the command.
-            return report.RuleBased.Feasible ? 0 : CliErrors.BadInput;
+            // The report is printed either way (stdout); an impossible budget still fails the command, said on stderr.
+            if (report.RuleBased.Feasible) return 0;
+            CliErrors.Report($"{report.RuleBased.Error}{(parse.GetValue(savePolicy) is { } p ? $" No policy was written to {p}." : "")}");
+            return CliErrors.BadInput;
         });
         return cmd;
     }

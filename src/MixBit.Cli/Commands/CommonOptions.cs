@@ -12,9 +12,14 @@ public static class CommonOptions
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 
+    public static Option<bool> Force() => new("--force")
+    {
+        Description = "Replace an input file named as the output, or an earlier run's checkpoint, instead of refusing",
+    };
+
     public static void ApplyThreads(int threads)
     {
-        if (threads < 1) throw new MixBitException($"--threads must be at least 1, got {threads}.");
+        if (threads is < 1 or > Workers.MaxCount) throw new MixBitException($"--threads must be in 1..{Workers.MaxCount}, got {threads}.");
         Workers.Count = threads;
     }
 }

@@ -18,8 +18,7 @@ public static class EvalCommand
         cmd.SetAction(p =>
         {
             CommonOptions.ApplyThreads(p.GetValue(threads));
-            if (p.GetValue(batch) < 1) throw new MixBitException("--batch-size must be at least 1.");
-            var r = EvalWorkflow.Run(p.GetValue(model)!, new DatasetSource(p.GetValue(data)), p.GetValue(batch));
+            var r = Interruption.Run(cancel => EvalWorkflow.Run(p.GetValue(model)!, new DatasetSource(p.GetValue(data)), p.GetValue(batch), cancel));
             AnsiConsole.MarkupLineInterpolated(
                 $"{r.ModelName}: {r.Parameters:N0} parameters, test accuracy [bold]{r.Accuracy:P2}[/] (loss {r.Loss:F4}) on {r.Samples:N0} images, {r.ImagesPerSecond:F0} img/s");
             return 0;

@@ -68,8 +68,7 @@ public static class SearchCommand
             };
             string outDir = p.GetValue(output)!;
             var view = new SearchProgressView();
-            var s = TrainingProgressView.Run(cancel => SearchWorkflow.Run(r, outDir, p.GetValue(resume), view.Report, Warn, cancel),
-                $"interrupted: every finished evaluation is in {Path.Combine(outDir, SearchWorkflow.LogFile)}; continue with the same command plus --resume");
+            var s = Interruption.Run(cancel => SearchWorkflow.Run(r, outDir, p.GetValue(resume), view.Report, CliErrors.Warn, cancel));
             view.Finish();
             AnsiConsole.MarkupLineInterpolated(
                 $"[green]{s.Strategy}[/] on {s.Device}: accuracy [bold]{s.Accuracy:P2}[/] (float {s.FloatAccuracy:P2}, validation), FLASH {MemorySize.Format(s.FlashBytes)} ({s.FlashUtilisation:P1}), RAM {MemorySize.Format(s.PeakRamBytes)} ({s.RamUtilisation:P1}); {s.Evaluations} evaluations, {TimeSpan.FromSeconds(s.WallSeconds):hh\\:mm\\:ss}");

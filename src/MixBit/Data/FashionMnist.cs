@@ -22,6 +22,8 @@ public static class FashionMnist
     public static TrainTestSets Load(string? directory = null)
     {
         directory ??= DefaultDirectory;
+        if (File.Exists(directory))
+            throw new MixBitException($"--data '{directory}' is a file; give the folder that holds the Fashion-MNIST IDX files.");
         var paths = FileNames.Select(name => Locate(directory, name)).ToArray();
         // The four files are independent; decompressing them concurrently halves the wait on 2 cores.
         var train = Task.Run(() => LoadPair(paths[0], paths[1]));

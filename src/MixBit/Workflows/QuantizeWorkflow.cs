@@ -57,11 +57,10 @@ public static class QuantizeWorkflow
         int evaluationCount, QuantizationOptions options, int seed)
     {
         options.Validate();
+        if (evaluationCount < 0) throw new MixBitException($"--count must be 0 (all images) or a positive number of images, got {evaluationCount}.");
         var (model, metadata) = ModelFile.LoadWithMetadata(modelPath);
         var (train, validation, test) = new DatasetSource(dataDirectory, validationCount).Load();
-        var s = model.Graph.InputShape;
-        if (s.Channels != test.Channels || s.Height != test.Height || s.Width != test.Width)
-            throw new MixBitException($"The model expects {s} inputs but the data is {test.Channels}x{test.Height}x{test.Width}.");
+        ModelDataCheck.Check(model.Graph, test);
         var normalization = ModelMetadata.ReadNormalization(metadata) ?? Normalization.FromTrainingSet(train);
         if (validation.Count == 0) throw new MixBitException("Calibration needs a validation split: give --validation a positive count.");
 

@@ -92,7 +92,13 @@ public static class SearchWorkflow
             }
             progress?.Invoke(new SearchProgress(strategy.Name, env.Queries, planned, env.Evaluations, record, env.Best?.Record, env.Elapsed));
         };
-        var outcome = strategy.Run(env, cancel);
+        SearchOutcome outcome;
+        try { outcome = strategy.Run(env, cancel); }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            throw new RunInterruptedException($"Interrupted after {env.Queries} of {planned} search records: every finished evaluation is in {log.Path}" +
+                $"{(env.Best is null ? "" : $" and the best policy so far in {Path.Combine(outDirectory, PolicyFile)}")}; continue with the same command plus --resume.");
+        }
         outcome.Best.Policy.Write(Path.Combine(outDirectory, PolicyFile));
         var summary = Summarize(outcome, env, request, log.Path);
         AtomicFile.WriteAllText(Path.Combine(outDirectory, SummaryFile), JsonSerializer.Serialize(summary, Json));
