@@ -26,9 +26,10 @@ public static class QuantizeCommand
         var count = new Option<int>("--count") { Description = "Evaluation images (0 = all of the split)", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Seed choosing the calibration images", DefaultValueFactory = _ => 0 };
         var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory})" };
+        var json = new Option<bool>("--json") { Description = "Write the result as JSON to stdout instead of text" };
         var threads = CommonOptions.Threads();
         var cmd = new Command("quantize", "Calibrate and evaluate a model for a bit policy (fake quantization)")
-        { model, policy, wBits, aBits, keep8, calibration, weightRange, perTensor, asymmetric, kmeans, bn, split, count, seed, data, threads };
+        { model, policy, wBits, aBits, keep8, calibration, weightRange, perTensor, asymmetric, kmeans, bn, split, count, seed, data, json, threads };
         cmd.SetAction(p =>
         {
             CommonOptions.ApplyThreads(p.GetValue(threads));
@@ -43,6 +44,12 @@ public static class QuantizeCommand
                 options, ParseSplit(p.GetValue(split)!), p.GetValue(count), p.GetValue(seed), p.GetValue(data));
             var o = QuantizeWorkflow.Run(request);
             var r = o.Result;
+            if (p.GetValue(json))
+            {
+                Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { o.PolicySummary, o.FineTuned, Split = p.GetValue(split), r.Accuracy, r.FloatAccuracy, r.Agreement, r.MeanKl, r.Samples, r.Seconds },
+                    new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase }));
+                return 0;
+            }
             AnsiConsole.MarkupLineInterpolated($"policy: {o.PolicySummary}");
             AnsiConsole.MarkupLineInterpolated(
                 $"quantized accuracy [bold]{r.Accuracy:P2}[/], float accuracy {r.FloatAccuracy:P2}{(o.FineTuned ? " (fine-tuned weights unquantized)" : "")} (drop {r.AccuracyDropPoints:F2} points), top-1 agreement {r.Agreement:P2}, mean KL {r.MeanKl:F4} on {r.Samples:N0} {p.GetValue(split)} images ({r.Seconds:F2} s)");
