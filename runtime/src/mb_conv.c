@@ -1,15 +1,16 @@
 /*
  * Standard conv2d, pointwise conv and fully connected: one body. For a block of up to MB_CONV_COLS output pixels
  * it unpacks their im2col columns once into int16 scratch (input offset added, padding as 0, so the core needs no
- * bounds checks), then for each pair of output channels unpacks the two weight rows to int16 and runs the shared
- * int16 core (mb_dot_s16). Only the unpack of inputs (A bits), weights (W bits) and the store (O bits) depend on
- * the widths. Scratch layout (int16): [2 weight rows of Kp][MB_CONV_COLS columns of Kp], Kp = K rounded to even.
+ * bounds checks; in the core's pair order), then for each pair of output channels runs the core of the weight
+ * width (mb_dot_wW) on the packed weight rows, requantizes and stores. Rows whose start is not on a byte
+ * (K * W not a multiple of 8) are first copied, realigned, into scratch.
+ * Scratch: [2 realigned rows, 2 * Kp bytes][MB_CONV_COLS columns of Kp int16], Kp = K rounded to even.
  */
 #include "mb_internal.h"
 
 static int32_t mb_even(int32_t k) { return k + (k & 1); }
 
-static int32_t mb_conv_scratch(int32_t k, int32_t cols) { return 2 * mb_even(k) * (cols + 2); }
+static int32_t mb_conv_scratch(int32_t k, int32_t cols) { return 2 * mb_even(k) * (cols + 1); }
 
 int32_t mb_conv2d_get_buffer_size(const mb_conv2d_params *p)
 {
@@ -42,17 +43,16 @@ MB_INLINE void mb_im2col(const mb_conv2d_params *p, const uint8_t *in, int32_t o
     }
 }
 
-/* Unpacks `n` consecutive rows of k elements starting at row r0 of a packed [rows][k] tensor into rows of kp. */
-MB_INLINE void mb_unpack_rows(const uint8_t *src, int32_t r0, int32_t n, int32_t k, int32_t kp, int32_t bits,
-                              int32_t is_signed, int32_t offset, int16_t *dst)
+/* Copies packed rows r0 .. r0 + n - 1 of k elements each to dst (stride rb = ceil(k * b / 8)), each starting on
+ * a byte. Reads only bytes of the source rows. */
+MB_INLINE void mb_realign_rows(const uint8_t *w, int32_t r0, int32_t n, int32_t k, int32_t bits, uint8_t *dst)
 {
-    if (k == kp) {
-        mb_unpack16(src, r0 * k, n * k, bits, is_signed, offset, dst);
-        return;
-    }
-    for (int32_t r = 0; r < n; r++, dst += kp) {
-        mb_unpack16(src, (r0 + r) * k, k, bits, is_signed, offset, dst);
-        dst[k] = 0; /* kp = k + 1; for weight rows this zero is what makes the columns' pad entry irrelevant */
+    const int32_t rb = (k * bits + 7) >> 3;
+    for (int32_t r = 0; r < n; r++, dst += rb) {
+        const int32_t bit = (r0 + r) * k * bits, sh = bit & 7, have = (sh + k * bits + 7) >> 3;
+        const uint8_t *s = w + (bit >> 3);
+        for (int32_t i = 0; i < rb; i++)
+            dst[i] = (uint8_t)((s[i] >> sh) | (i + 1 < have ? (uint32_t)s[i + 1] << (8 - sh) : 0u));
     }
 }
 
@@ -60,34 +60,38 @@ MB_INLINE void mb_conv_body(const mb_conv2d_params *p, const mb_channel_quant *q
                             const uint8_t *w, uint8_t *out, void *scratch, int32_t wbits, int32_t abits,
                             int32_t obits, int32_t pointwise)
 {
-    const int32_t k = p->k_h * p->k_w * p->in_c, kp = mb_even(k);
-    const int32_t cout = p->out_c, npix = p->out_h * p->out_w;
-    int16_t *wrows = (int16_t *)scratch, *cols = wrows + 2 * kp;
+    const int32_t k = p->k_h * p->k_w * p->in_c, kp = mb_even(k), rb = (k * wbits + 7) >> 3;
+    const int32_t cout = p->out_c, npix = p->out_h * p->out_w, aligned = ((k * wbits) & 7) == 0;
+    uint8_t *rows = (uint8_t *)scratch;            /* 2 * kp bytes: a multiple of 4, so cols stay aligned */
+    int16_t *cols = (int16_t *)(rows + 2 * kp); /* a fully connected layer uses one column only */
+    const mb_out_q oq = {q->output_offset, q->act_min, q->act_max};
     int32_t acc[2 * MB_CONV_COLS];
     for (int32_t p0 = 0; p0 < npix; p0 += MB_CONV_COLS) {
         const int32_t np = npix - p0 < MB_CONV_COLS ? npix - p0 : MB_CONV_COLS;
-        if (pointwise) { /* 1x1, stride 1, no padding: the columns are consecutive pixels of the input */
-            mb_unpack_rows(in, p0, np, k, kp, abits, p->input_signed, q->input_offset, cols);
-        } else {
-            for (int32_t j = 0; j < np; j++) {
-                const int32_t pix = p0 + j;
-                /* an odd K leaves cols[j * kp + k] unset: the weight rows' pad entry is 0, so it adds nothing */
-                mb_im2col(p, in, pix / p->out_w, pix % p->out_w, abits, q->input_offset, cols + j * kp);
-            }
+        for (int32_t j = 0; j < np; j++) {
+            int16_t *col = cols + j * kp;
+            const int32_t pix = p0 + j;
+            if (pointwise) /* 1x1, stride 1, no padding: the column is the input pixel */
+                mb_unpack16(in, pix * k, k, abits, p->input_signed, q->input_offset, col);
+            else
+                mb_im2col(p, in, pix / p->out_w, pix % p->out_w, abits, q->input_offset, col);
+            mb_dot_order(col, k, wbits);
         }
         for (int32_t c = 0; c < cout; c += 2) {
             const int32_t nr = cout - c < 2 ? 1 : 2;
-            mb_unpack_rows(w, c, nr, k, kp, wbits, 1, 0, wrows);
+            const uint8_t *w0 = w + (c * k * wbits >> 3);
+            if (!aligned) {
+                mb_realign_rows(w, c, nr, k, wbits, rows);
+                w0 = rows;
+            }
             for (int32_t r = 0; r < nr; r++) {
                 const int32_t b = q->bias ? q->bias[c + r] : 0;
                 for (int32_t j = 0; j < np; j++) acc[r * MB_CONV_COLS + j] = b;
             }
-            mb_dot_s16(wrows, nr, cols, np, kp, acc);
-            for (int32_t r = 0; r < nr; r++) {
-                const int32_t m0 = q->multiplier[c + r], n = q->shift[c + r];
-                for (int32_t j = 0; j < np; j++)
-                    mb_requant_put(out, (p0 + j) * cout + c + r, obits, acc[r * MB_CONV_COLS + j], m0, n, q);
-            }
+            mb_dot_wb(w0, w0 + rb, nr, cols, np, k, kp, wbits, acc);
+            for (int32_t r = 0; r < nr; r++)
+                mb_requant_run(out, p0 * cout + c + r, cout, np, obits, acc + r * MB_CONV_COLS, q->multiplier[c + r],
+                               q->shift[c + r], oq);
         }
     }
     mb_pack_finish(out, npix * cout, obits);

@@ -77,10 +77,21 @@ MB_INLINE void mb_unpack_run(const uint8_t *src, int32_t start, int32_t count, i
 #undef MB_PUT_
 }
 
+/*
+ * The int16 unpackers, one out-of-line function per (bits, signedness) shared by all kernels (a run is long
+ * enough that the call costs little, and a firmware links only the ones its widths use). mb_unpack16 picks one;
+ * with constant bits only the signedness choice is left at run time.
+ */
+typedef void mb_unpack16_fn(const uint8_t *src, int32_t start, int32_t count, int32_t offset, int16_t *dst);
+mb_unpack16_fn mb_unpack16_2u, mb_unpack16_2s, mb_unpack16_4u, mb_unpack16_4s, mb_unpack16_8u, mb_unpack16_8s;
+
 MB_INLINE void mb_unpack16(const uint8_t *src, int32_t start, int32_t count, int32_t bits, int32_t is_signed,
                            int32_t offset, int16_t *dst)
 {
-    mb_unpack_run(src, start, count, bits, is_signed, offset, dst, 2);
+    mb_unpack16_fn *f = bits == 2   ? (is_signed ? mb_unpack16_2s : mb_unpack16_2u)
+                        : bits == 4 ? (is_signed ? mb_unpack16_4s : mb_unpack16_4u)
+                                    : (is_signed ? mb_unpack16_8s : mb_unpack16_8u);
+    f(src, start, count, offset, dst);
 }
 
 /* Stores element k of a b-bit output; the 8-bit case is a plain byte store. */
@@ -90,11 +101,29 @@ MB_INLINE void mb_put(uint8_t *out, int32_t k, int32_t bits, int32_t v)
     else mb_store(out, k, bits, v);
 }
 
-/* out[k] = clamp(requantize(acc, m0, n) + zp, lo, hi) at `bits` bits. */
-MB_INLINE void mb_requant_put(uint8_t *out, int32_t k, int32_t bits, int32_t acc, int32_t m0, int32_t n,
-                              const mb_channel_quant *q)
+/* Output side of a requantizing op, held in locals: stores through uint8_t may alias anything, so fields read
+ * through a pointer would be reloaded after every store. */
+typedef struct {
+    int32_t zp, lo, hi;
+} mb_out_q;
+
+/*
+ * out[k0 + j * step] = clamp(requantize(acc[j], m0, n) + zp, lo, hi) at `bits` bits, j < count. The n >= 33 test
+ * is made once: each inlined copy of the loop knows which side of mb_round_shift64 it takes, so the common case
+ * (n >= 33) costs a 32x32 multiply-high, an add and a shift per output.
+ */
+MB_INLINE void mb_requant_loop(uint8_t *out, int32_t k0, int32_t step, int32_t count, int32_t bits,
+                               const int32_t *acc, int32_t m0, int32_t n, mb_out_q oq)
 {
-    mb_put(out, k, bits, mb_clamp(mb_requantize(acc, m0, n) + q->output_offset, q->act_min, q->act_max));
+    for (int32_t j = 0; j < count; j++)
+        mb_put(out, k0 + j * step, bits, mb_clamp(mb_requantize(acc[j], m0, n) + oq.zp, oq.lo, oq.hi));
+}
+
+MB_INLINE void mb_requant_run(uint8_t *out, int32_t k0, int32_t step, int32_t count, int32_t bits,
+                              const int32_t *acc, int32_t m0, int32_t n, mb_out_q oq)
+{
+    if (n >= 33) mb_requant_loop(out, k0, step, count, bits, acc, m0, n, oq);
+    else mb_requant_loop(out, k0, step, count, bits, acc, m0, n, oq);
 }
 
 /* 32-bit load of two adjacent int16 (the pointer is 4-byte aligned in every caller). */
@@ -106,11 +135,41 @@ MB_INLINE uint32_t mb_ld2(const int16_t *p)
 }
 
 /*
- * The int16 dot-product core shared by conv2d, pointwise and fully connected, whatever their bit-widths:
- *   acc[r * MB_CONV_COLS + j] += sum_{k < kp} w[r * kp + k] * x[j * kp + k],   r < nrows (1 or 2), j < ncols.
- * kp is even and w, x are 4-byte aligned. Bound: |w| <= 127, |x| <= 510 (8-bit code plus offset), so each
- * product is below 2^16 and kp < 2^14 terms stay below 2^30.
+ * The dot-product core (mb_dot.c), one function per weight width W:
+ *   acc[r * MB_CONV_COLS + j] += sum_{i < k} w_r[i] * x[j * kp + i],   r < nrows (1 or 2), j < ncols,
+ * w0/w1 the packed rows of the two output channels (each starting on a byte), x int16 columns of stride kp (even,
+ * 4-byte aligned) in mb_dot_order_wW order. |x| <= 510 (an 8-bit code plus its offset), |w| <= 127.
  */
-void mb_dot_s16(const int16_t *w, int32_t nrows, const int16_t *x, int32_t ncols, int32_t kp, int32_t *acc);
+void mb_dot_w2(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols, int32_t k,
+               int32_t kp, int32_t *acc);
+void mb_dot_w4(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols, int32_t k,
+               int32_t kp, int32_t *acc);
+void mb_dot_w8(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols, int32_t k,
+               int32_t kp, int32_t *acc);
+
+/* Puts a column of k values in the order the DSP core pairs them with W-bit weights (identity without DSP). */
+#if defined(MIXBIT_USE_DSP)
+void mb_dot_order_w2(int16_t *col, int32_t k);
+void mb_dot_order_w4(int16_t *col, int32_t k);
+void mb_dot_order_w8(int16_t *col, int32_t k);
+#endif
+MB_INLINE void mb_dot_order(int16_t *col, int32_t k, int32_t wbits)
+{
+#if defined(MIXBIT_USE_DSP)
+    if (wbits == 2) mb_dot_order_w2(col, k);
+    else if (wbits == 4) mb_dot_order_w4(col, k);
+    else mb_dot_order_w8(col, k);
+#else
+    (void)col, (void)k, (void)wbits;
+#endif
+}
+
+MB_INLINE void mb_dot_wb(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols,
+                         int32_t k, int32_t kp, int32_t wbits, int32_t *acc)
+{
+    if (wbits == 2) mb_dot_w2(w0, w1, nrows, x, ncols, k, kp, acc);
+    else if (wbits == 4) mb_dot_w4(w0, w1, nrows, x, ncols, k, kp, acc);
+    else mb_dot_w8(w0, w1, nrows, x, ncols, k, kp, acc);
+}
 
 #endif

@@ -1,10 +1,22 @@
-/* Public run unpackers (runtime widths); the kernels inline the same mb_unpack_run with constant widths. */
+/* Run unpackers: the kernels' six constant-width int16 ones and the public runtime-width ones, one body. */
 #include "mb_internal.h"
+
+#define MB_DEFINE_UNPACK16_(BITS, S, SIGNED)                                                                         \
+    void mb_unpack16_##BITS##S(const uint8_t *src, int32_t start, int32_t count, int32_t offset, int16_t *dst)      \
+    {                                                                                                                \
+        mb_unpack_run(src, start, count, BITS, SIGNED, offset, dst, 2);                                              \
+    }
+MB_DEFINE_UNPACK16_(2, u, 0)
+MB_DEFINE_UNPACK16_(2, s, 1)
+MB_DEFINE_UNPACK16_(4, u, 0)
+MB_DEFINE_UNPACK16_(4, s, 1)
+MB_DEFINE_UNPACK16_(8, u, 0)
+MB_DEFINE_UNPACK16_(8, s, 1)
 
 void mb_unpack_s16(const uint8_t *src, int32_t start, int32_t count, int32_t bits, int32_t is_signed,
                    int32_t offset, int16_t *dst)
 {
-    mb_unpack_run(src, start, count, bits, is_signed, offset, dst, 2);
+    mb_unpack16(src, start, count, bits, is_signed, offset, dst);
 }
 
 void mb_unpack_s8(const uint8_t *src, int32_t start, int32_t count, int32_t bits, int32_t is_signed,
