@@ -44,6 +44,7 @@ for core in $cores; do
     if [ "$rc" -ne 0 ]; then
       echo "FAIL $core config $cfg: exit $rc" >&2; cat "$log" >&2; status=1; continue
     fi
+    echo "$core config $cfg self-check: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log")" >&2
     # The program marks start, each of the layers, end: the last (layers + 2) marks of the run.
     awk -v core="$core" -v text="$(arm-none-eabi-size "$elf" | awk 'NR==2{print $1}')" '
       FNR == NR { if ($1 == "config") cfg = $2

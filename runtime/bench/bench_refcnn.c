@@ -178,8 +178,9 @@ static int32_t scratch_bytes(int32_t i)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
     setup();
     printf("config %s\n", CFG.name);
     for (int32_t i = 0; i < NLAYERS; i++) {

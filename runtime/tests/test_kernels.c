@@ -380,6 +380,10 @@ int main(int argc, char **argv)
     const int32_t reps = argc > 1 ? atoi(argv[1]) : MB_TEST_REPS;
     g_rng = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : MB_TEST_SEED;
     if (g_rng == 0) g_rng = 1;
+    if (reps < 1) {
+        printf("reps must be at least 1\n");
+        return 2;
+    }
     printf("mixbit kernel tests: %d reps, seed %lu, %s path\n", (int)reps, (unsigned long)g_rng,
 #if defined(MIXBIT_USE_DSP)
            "DSP"
