@@ -4,13 +4,14 @@
  * bounds checks; in the core's pair order), then for each pair of output channels runs the core of the weight
  * width (mb_dot_wW) on the packed weight rows, requantizes and stores. Rows whose start is not on a byte
  * (K * W not a multiple of 8) are first copied, realigned, into scratch.
- * Scratch: [2 realigned rows, 2 * Kp bytes][MB_CONV_COLS columns of Kp int16], Kp = K rounded to even.
+ * Scratch: [2 realigned rows, 2 * Kp bytes][staging column, Kp int16][MB_CONV_COLS columns of Kp int16],
+ * Kp = K rounded to even.
  */
 #include "mb_internal.h"
 
 static int32_t mb_even(int32_t k) { return k + (k & 1); }
 
-static int32_t mb_conv_scratch(int32_t k, int32_t cols) { return 2 * mb_even(k) * (cols + 1); }
+static int32_t mb_conv_scratch(int32_t k, int32_t cols) { return 2 * mb_even(k) * (cols + 2); }
 
 int32_t mb_conv2d_get_buffer_size(const mb_conv2d_params *p)
 {
@@ -63,19 +64,19 @@ MB_INLINE void mb_conv_body(const mb_conv2d_params *p, const mb_channel_quant *q
     const int32_t k = p->k_h * p->k_w * p->in_c, kp = mb_even(k), rb = (k * wbits + 7) >> 3;
     const int32_t cout = p->out_c, npix = p->out_h * p->out_w, aligned = ((k * wbits) & 7) == 0;
     uint8_t *rows = (uint8_t *)scratch;            /* 2 * kp bytes: a multiple of 4, so cols stay aligned */
-    int16_t *cols = (int16_t *)(rows + 2 * kp); /* a fully connected layer uses one column only */
+    int16_t *stage = (int16_t *)(rows + 2 * kp); /* one natural-order column */
+    int16_t *cols = stage + kp;                  /* a fully connected layer uses one column only */
     const mb_out_q oq = {q->output_offset, q->act_min, q->act_max};
     int32_t acc[2 * MB_CONV_COLS];
     for (int32_t p0 = 0; p0 < npix; p0 += MB_CONV_COLS) {
         const int32_t np = npix - p0 < MB_CONV_COLS ? npix - p0 : MB_CONV_COLS;
         for (int32_t j = 0; j < np; j++) {
-            int16_t *col = cols + j * kp;
             const int32_t pix = p0 + j;
             if (pointwise) /* 1x1, stride 1, no padding: the column is the input pixel */
-                mb_unpack16(in, pix * k, k, abits, p->input_signed, q->input_offset, col);
+                mb_unpack16(in, pix * k, k, abits, p->input_signed, q->input_offset, stage);
             else
-                mb_im2col(p, in, pix / p->out_w, pix % p->out_w, abits, q->input_offset, col);
-            mb_dot_order(col, k, wbits);
+                mb_im2col(p, in, pix / p->out_w, pix % p->out_w, abits, q->input_offset, stage);
+            mb_dot_place(stage, k, kp, wbits, cols + (j & ~1) * kp, j & 1, (j | 1) < np);
         }
         for (int32_t c = 0; c < cout; c += 2) {
             const int32_t nr = cout - c < 2 ? 1 : 2;

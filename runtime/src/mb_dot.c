@@ -37,7 +37,60 @@ MB_INLINE uint32_t mb_ld4(const uint8_t *p)
 }
 #endif
 
-/* s[r][c] += row r . column c over k terms; two_r / two_c select 2 or 1 rows / columns (constants). */
+/*
+ * The full 2 x 2 tile's group loop in assembly: GCC 12 spills at this register pressure (14 live values: 4 pointers,
+ * 4 sums, 2 weight words, 2 decoded pairs, 2 column words). Per group of G = 32 / b weights and step s of the
+ * decode: load both rows' words (post-incremented at the last step), keep field s of every byte, SXTB16 the byte
+ * pairs, LDRD 4 values of each column and SMLAD 8 times. 8-bit: 18 instructions per 16 MACs.
+ */
+#if defined(MIXBIT_USE_DSP)
+#define MB_STEP8_ "ldr %[wa], [%[pa]], #4\n\tldr %[wb], [%[pb]], #4\n\t"
+#define MB_STEP4_(SH, POST)                                                                                          \
+    "ldr %[wa], [%[pa]]" POST "\n\tldr %[wb], [%[pb]]" POST "\n\t" SH                                              \
+    "and %[wa], %[wa], #0xF0F0F0F0\n\tand %[wb], %[wb], #0xF0F0F0F0\n\t"
+#define MB_STEP2_(SH, POST)                                                                                          \
+    "ldr %[wa], [%[pa]]" POST "\n\tldr %[wb], [%[pb]]" POST "\n\t" SH                                              \
+    "and %[wa], %[wa], #0xC0C0C0C0\n\tand %[wb], %[wb], #0xC0C0C0C0\n\t"
+#define MB_LSL_(N) "lsl %[wa], %[wa], #" #N "\n\tlsl %[wb], %[wb], #" #N "\n\t"
+#define MB_MACS_                                                                                                     \
+    "ldrd %[xl], %[xh], [%[x]], #8\n\t"                                                                            \
+    "sxtb16 %[t1], %[wa]\n\tsxtb16 %[wa], %[wa], ror #8\n\t"                                                        \
+    "smlad %[s00], %[t1], %[xl], %[s00]\n\tsmlad %[s00], %[wa], %[xh], %[s00]\n\t"                                   \
+    "sxtb16 %[t2], %[wb]\n\tsxtb16 %[wb], %[wb], ror #8\n\t"                                                        \
+    "smlad %[s10], %[t2], %[xl], %[s10]\n\tsmlad %[s10], %[wb], %[xh], %[s10]\n\t"                                   \
+    "ldrd %[xl], %[xh], [%[x]], #8\n\t"                                                                            \
+    "smlad %[s01], %[t1], %[xl], %[s01]\n\tsmlad %[s01], %[wa], %[xh], %[s01]\n\t"                                   \
+    "smlad %[s11], %[t2], %[xl], %[s11]\n\tsmlad %[s11], %[wb], %[xh], %[s11]\n\t"
+#define MB_GROUP_LOOP_(BODY)                                                                                         \
+    __asm volatile("1:\n\t" BODY "cmp %[pa], %[pend]\n\tbne 1b"                                                    \
+                   : [pa] "+&r"(pa), [pb] "+&r"(pb), [x] "+&r"(x), [s00] "+&r"(s[0]), [s01] "+&r"(s[1]),             \
+                     [s10] "+&r"(s[2]), [s11] "+&r"(s[3]), [wa] "=&r"(wa), [wb] "=&r"(wb), [t1] "=&r"(t1),           \
+                     [t2] "=&r"(t2), [xl] "=&r"(xl), [xh] "=&r"(xh)                                                  \
+                   : [pend] "r"(pend)                                                                                \
+                   : "cc", "memory")
+
+/* s[0..3] (s00, s01, s10, s11) over the ng > 0 full groups; returns the column pointer after them. */
+MB_INLINE const int16_t *mb_groups_2x2(const uint8_t *pa, const uint8_t *pb, const int16_t *x, int32_t ng,
+                                       int32_t bits, int32_t *s)
+{
+    const uint8_t *const pend = pa + 4 * ng;
+    uint32_t wa, wb, t1, t2, xl, xh;
+    if (bits == 8) {
+        MB_GROUP_LOOP_(MB_STEP8_ MB_MACS_);
+    } else if (bits == 4) {
+        MB_GROUP_LOOP_(MB_STEP4_(MB_LSL_(4), "") MB_MACS_ MB_STEP4_("", ", #4") MB_MACS_);
+    } else {
+        MB_GROUP_LOOP_(MB_STEP2_(MB_LSL_(6), "") MB_MACS_ MB_STEP2_(MB_LSL_(4), "") MB_MACS_
+                           MB_STEP2_(MB_LSL_(2), "") MB_MACS_ MB_STEP2_("", ", #4") MB_MACS_);
+    }
+    return x;
+}
+#endif
+
+/* s[r][c] += row r . column c over k terms; two_r / two_c select 2 or 1 rows / columns (constants).
+ * DSP layout of x (see mb_dot_place): the G-groups of both columns in 4-value chunks, chunk i of column 0 then of
+ * column 1 (column 1 absent when !two_c), then column 0's tail, then column 1's, all in one run read in order.
+ * Portable layout: x0 and x1 separate, natural order. */
 MB_INLINE void mb_tile(const uint8_t *w0, const uint8_t *w1, const int16_t *x0, const int16_t *x1, int32_t k,
                        int32_t bits, int32_t *a0, int32_t *a1, int32_t two_r, int32_t two_c)
 {
@@ -46,26 +99,40 @@ MB_INLINE void mb_tile(const uint8_t *w0, const uint8_t *w1, const int16_t *x0, 
     {
         const int32_t g = 32 / bits, steps = 8 / bits;
         const uint8_t *pa = w0, *pb = w1, *const pend = w0 + (k / g) * 4;
-        const int16_t *xa = x0, *xb = x1;
-        for (; pa != pend; pa += 4, pb += 4, xa += g, xb += g) {
-            const uint32_t wa = mb_ld4(pa), wb = two_r ? mb_ld4(pb) : 0;
+        const int16_t *x = x0;
+        if (two_r && two_c && pa != pend) {
+            int32_t sum[4] = {0, 0, 0, 0};
+            x = mb_groups_2x2(pa, pb, x, (int32_t)(pend - pa) / 4, bits, sum);
+            s00 = sum[0], s01 = sum[1], s10 = sum[2], s11 = sum[3];
+            pa = pend;
+        }
+        for (; pa != pend; pa += 4, pb += 4) {
             for (int32_t s = 0; s < steps; s++) {
-                const uint32_t ta = mb_step(wa, bits, s), tb = mb_step(wb, bits, s);
+                /* re-reading the weight word per step keeps register pressure at one word per row */
+                const uint32_t ta = mb_step(mb_ld4(pa), bits, s), tb = two_r ? mb_step(mb_ld4(pb), bits, s) : 0;
                 const uint32_t a_lo = __sxtb16(ta), a_hi = mb_sxtb16_ror8(ta);
                 const uint32_t b_lo = __sxtb16(tb), b_hi = mb_sxtb16_ror8(tb);
-                uint32_t xl = mb_ld2(xa + 4 * s), xh = mb_ld2(xa + 4 * s + 2);
-                s00 = __smlad(a_lo, xl, __smlad(a_hi, xh, s00));
-                if (two_r) s10 = __smlad(b_lo, xl, __smlad(b_hi, xh, s10));
+                uint32_t xv = mb_ld2(x);
+                s00 = __smlad(a_lo, xv, s00);
+                if (two_r) s10 = __smlad(b_lo, xv, s10);
+                xv = mb_ld2(x + 2);
+                s00 = __smlad(a_hi, xv, s00);
+                if (two_r) s10 = __smlad(b_hi, xv, s10);
                 if (two_c) {
-                    xl = mb_ld2(xb + 4 * s), xh = mb_ld2(xb + 4 * s + 2);
-                    s01 = __smlad(a_lo, xl, __smlad(a_hi, xh, s01));
-                    if (two_r) s11 = __smlad(b_lo, xl, __smlad(b_hi, xh, s11));
+                    xv = mb_ld2(x + 4);
+                    s01 = __smlad(a_lo, xv, s01);
+                    if (two_r) s11 = __smlad(b_lo, xv, s11);
+                    xv = mb_ld2(x + 6);
+                    s01 = __smlad(a_hi, xv, s01);
+                    if (two_r) s11 = __smlad(b_hi, xv, s11);
                 }
+                x += two_c ? 8 : 4;
             }
         }
         /* the lanes held w * 2^(8-b): every term is a multiple of it, so the shift is exact */
         s00 >>= 8 - bits, s01 >>= 8 - bits, s10 >>= 8 - bits, s11 >>= 8 - bits;
         i = (k / g) * g;
+        x0 = x - i, x1 = x + (k - i) - i; /* tails: x0[i..k) and x1[i..k) */
     }
 #endif
     for (; i < k; i++) {
@@ -82,6 +149,7 @@ MB_INLINE void mb_tile(const uint8_t *w0, const uint8_t *w1, const int16_t *x0, 
     if (two_c) a0[1] += s01, a1[1] += s11;
 }
 
+/* Columns: DSP, pair j/2 at x + j * kp (2 * kp values, interleaved); portable, column j at x + j * kp. */
 MB_INLINE void mb_dot(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols,
                       int32_t k, int32_t kp, int32_t bits, int32_t *acc)
 {
@@ -103,22 +171,30 @@ MB_INLINE void mb_dot(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const
     }
 MB_FOR_EACH_A(MB_DEFINE_DOT_)
 
-#if defined(MIXBIT_USE_DSP)
-/* Reorders each full group of G = 32 / b column values into the pair order of the DSP loop above:
- * for s < e: elements s, 2e+s, e+s, 3e+s (e = 8 / b). */
-MB_INLINE void mb_order(int16_t *col, int32_t k, int32_t bits)
+/*
+ * Places column `which` (0 or 1) of a tile from the natural-order column src into the tile's run dst in the core's
+ * layout: DSP, full G-groups in pair order (for s < e: elements s, 2e+s, e+s, 3e+s, e = 8 / b) as 4-value chunks
+ * interleaved with the other column's when `paired`, then the tail; portable, a plain copy.
+ */
+MB_INLINE void mb_place(const int16_t *src, int32_t k, int32_t kp, int32_t bits, int16_t *dst, int32_t which,
+                        int32_t paired)
 {
-    const int32_t g = 32 / bits, e = 8 / bits;
-    int16_t t[16];
-    for (int32_t i = 0; i + g <= k; i += g, col += g) {
-        memcpy(t, col, (size_t)g * sizeof *t);
-        for (int32_t s = 0; s < e; s++) {
-            col[4 * s] = t[s], col[4 * s + 1] = t[2 * e + s];
-            col[4 * s + 2] = t[e + s], col[4 * s + 3] = t[3 * e + s];
-        }
-    }
-}
-#define MB_DEFINE_ORDER_(B)                                                                                          \
-    void mb_dot_order_w##B(int16_t *col, int32_t k) { mb_order(col, k, B); }
-MB_FOR_EACH_A(MB_DEFINE_ORDER_)
+#if defined(MIXBIT_USE_DSP)
+    const int32_t g = 32 / bits, e = 8 / bits, ng = k / g, step = paired ? 8 : 4;
+    int16_t *d = dst + 4 * which;
+    for (int32_t i = 0; i < ng; i++, src += g)
+        for (int32_t s = 0; s < e; s++, d += step)
+            d[0] = src[s], d[1] = src[2 * e + s], d[2] = src[e + s], d[3] = src[3 * e + s];
+    memcpy(dst + ng * g * (paired ? 2 : 1) + which * (k - ng * g), src, (size_t)(k - ng * g) * sizeof *src);
+    (void)kp;
+#else
+    (void)bits, (void)paired;
+    memcpy(dst + which * kp, src, (size_t)k * sizeof *src);
 #endif
+}
+#define MB_DEFINE_PLACE_(B)                                                                                          \
+    void mb_dot_place_w##B(const int16_t *src, int32_t k, int32_t kp, int16_t *dst, int32_t which, int32_t paired) \
+    {                                                                                                                \
+        mb_place(src, k, kp, B, dst, which, paired);                                                                 \
+    }
+MB_FOR_EACH_A(MB_DEFINE_PLACE_)

@@ -45,9 +45,9 @@ MB_INLINE void mb_dw_taps(const int16_t *r, const int32_t *off, const int16_t *w
                           int32_t cp, int32_t *a0, int32_t *a1)
 {
     int32_t acc0 = *a0, acc1 = *a1;
-    for (int32_t ky = 0; ky < kh; ky++, wt += kw * cp) {
+    MB_UNROLL for (int32_t ky = 0; ky < kh; ky++, wt += kw * cp) {
         const int16_t *x = r + off[ky];
-        for (int32_t kx = 0; kx < kw; kx++) {
+        MB_UNROLL for (int32_t kx = 0; kx < kw; kx++) {
 #if defined(MIXBIT_USE_DSP)
             const uint32_t xv = mb_ld2(x + kx * cp), wv = mb_ld2(wt + kx * cp);
             acc0 = __smlabb((int32_t)xv, (int32_t)wv, acc0);

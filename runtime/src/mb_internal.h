@@ -17,6 +17,13 @@
 #define MB_INLINE static inline
 #endif
 
+/* Full unrolling of short constant-trip loops (GCC -O2 does not unroll). */
+#if defined(__GNUC__)
+#define MB_UNROLL _Pragma("GCC unroll 16")
+#else
+#define MB_UNROLL
+#endif
+
 #if defined(MIXBIT_USE_DSP)
 #if !defined(__ARM_FEATURE_DSP)
 #error "MIXBIT_USE_DSP needs a core with the DSP extension (Cortex-M4/M7/M33/M55)"
@@ -119,11 +126,16 @@ MB_INLINE void mb_requant_loop(uint8_t *out, int32_t k0, int32_t step, int32_t c
         mb_put(out, k0 + j * step, bits, mb_clamp(mb_requantize(acc[j], m0, n) + oq.zp, oq.lo, oq.hi));
 }
 
+/* The run above as one out-of-line function per output width, shared by all kernels (a run is 1 to 8 outputs;
+ * a fresh register allocation keeps m0, n and the clamp bounds in registers). */
+typedef void mb_requant_fn(uint8_t *out, int32_t k0, int32_t step, int32_t count, const int32_t *acc, int32_t m0,
+                           int32_t n, mb_out_q oq);
+mb_requant_fn mb_requant_o2, mb_requant_o4, mb_requant_o8;
+
 MB_INLINE void mb_requant_run(uint8_t *out, int32_t k0, int32_t step, int32_t count, int32_t bits,
                               const int32_t *acc, int32_t m0, int32_t n, mb_out_q oq)
 {
-    if (n >= 33) mb_requant_loop(out, k0, step, count, bits, acc, m0, n, oq);
-    else mb_requant_loop(out, k0, step, count, bits, acc, m0, n, oq);
+    (bits == 2 ? mb_requant_o2 : bits == 4 ? mb_requant_o4 : mb_requant_o8)(out, k0, step, count, acc, m0, n, oq);
 }
 
 /* 32-bit load of two adjacent int16 (the pointer is 4-byte aligned in every caller). */
@@ -137,8 +149,9 @@ MB_INLINE uint32_t mb_ld2(const int16_t *p)
 /*
  * The dot-product core (mb_dot.c), one function per weight width W:
  *   acc[r * MB_CONV_COLS + j] += sum_{i < k} w_r[i] * x[j * kp + i],   r < nrows (1 or 2), j < ncols,
- * w0/w1 the packed rows of the two output channels (each starting on a byte), x int16 columns of stride kp (even,
- * 4-byte aligned) in mb_dot_order_wW order. |x| <= 510 (an 8-bit code plus its offset), |w| <= 127.
+ * w0/w1 the packed rows of the two output channels (each starting on a byte), x the int16 columns (kp even,
+ * 4-byte aligned) placed by mb_dot_place_wW: tile t (columns 2t, 2t + 1) in x[2t * kp, 2t * kp + 2 * kp).
+ * |x| <= 510 (an 8-bit code plus its offset), |w| <= 127.
  */
 void mb_dot_w2(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols, int32_t k,
                int32_t kp, int32_t *acc);
@@ -147,21 +160,17 @@ void mb_dot_w4(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_
 void mb_dot_w8(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols, int32_t k,
                int32_t kp, int32_t *acc);
 
-/* Puts a column of k values in the order the DSP core pairs them with W-bit weights (identity without DSP). */
-#if defined(MIXBIT_USE_DSP)
-void mb_dot_order_w2(int16_t *col, int32_t k);
-void mb_dot_order_w4(int16_t *col, int32_t k);
-void mb_dot_order_w8(int16_t *col, int32_t k);
-#endif
-MB_INLINE void mb_dot_order(int16_t *col, int32_t k, int32_t wbits)
+/* Copies a natural-order column into the tile run that starts at dst (column `which` of a pair when `paired`),
+ * in the layout the core of W-bit weights reads (mb_dot.c). */
+void mb_dot_place_w2(const int16_t *src, int32_t k, int32_t kp, int16_t *dst, int32_t which, int32_t paired);
+void mb_dot_place_w4(const int16_t *src, int32_t k, int32_t kp, int16_t *dst, int32_t which, int32_t paired);
+void mb_dot_place_w8(const int16_t *src, int32_t k, int32_t kp, int16_t *dst, int32_t which, int32_t paired);
+MB_INLINE void mb_dot_place(const int16_t *src, int32_t k, int32_t kp, int32_t wbits, int16_t *dst, int32_t which,
+                            int32_t paired)
 {
-#if defined(MIXBIT_USE_DSP)
-    if (wbits == 2) mb_dot_order_w2(col, k);
-    else if (wbits == 4) mb_dot_order_w4(col, k);
-    else mb_dot_order_w8(col, k);
-#else
-    (void)col, (void)k, (void)wbits;
-#endif
+    if (wbits == 2) mb_dot_place_w2(src, k, kp, dst, which, paired);
+    else if (wbits == 4) mb_dot_place_w4(src, k, kp, dst, which, paired);
+    else mb_dot_place_w8(src, k, kp, dst, which, paired);
 }
 
 MB_INLINE void mb_dot_wb(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols,

@@ -1,4 +1,5 @@
-/* Run unpackers: the kernels' six constant-width int16 ones and the public runtime-width ones, one body. */
+/* Shared out-of-line helpers: the kernels' six constant-width int16 unpackers, their three requantize-and-store
+ * runs, and the public runtime-width unpackers. */
 #include "mb_internal.h"
 
 #define MB_DEFINE_UNPACK16_(BITS, S, SIGNED)                                                                         \
@@ -12,6 +13,15 @@ MB_DEFINE_UNPACK16_(4, u, 0)
 MB_DEFINE_UNPACK16_(4, s, 1)
 MB_DEFINE_UNPACK16_(8, u, 0)
 MB_DEFINE_UNPACK16_(8, s, 1)
+
+#define MB_DEFINE_REQUANT_(O)                                                                                        \
+    void mb_requant_o##O(uint8_t *out, int32_t k0, int32_t step, int32_t count, const int32_t *acc, int32_t m0,     \
+                         int32_t n, mb_out_q oq)                                                                     \
+    {                                                                                                                \
+        if (n >= 33) mb_requant_loop(out, k0, step, count, O, acc, m0, n, oq);                                       \
+        else mb_requant_loop(out, k0, step, count, O, acc, m0, n, oq);                                               \
+    }
+MB_FOR_EACH_A(MB_DEFINE_REQUANT_)
 
 void mb_unpack_s16(const uint8_t *src, int32_t start, int32_t count, int32_t bits, int32_t is_signed,
                    int32_t offset, int16_t *dst)

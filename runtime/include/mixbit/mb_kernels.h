@@ -91,9 +91,9 @@ typedef struct {
 } mb_pool_quant;
 
 /* Scratch bytes (see docs/RUNTIME.md for the derivation; Kp = K rounded up to even, Cp = C rounded up to even):
- *   conv2d    : 2 * Kp * (MB_CONV_COLS + 1),  K = k_h * k_w * in_c
- *   pointwise : 2 * Kp * (MB_CONV_COLS + 1),  K = in_c
- *   fc        : 2 * Kp * 2,                   K = in_features
+ *   conv2d    : 2 * Kp * (MB_CONV_COLS + 2),  K = k_h * k_w * in_c
+ *   pointwise : 2 * Kp * (MB_CONV_COLS + 2),  K = in_c
+ *   fc        : 2 * Kp * 3,                   K = in_features
  *   depthwise : 8 * k_h + 2 * Cp * k_h * (W_span + k_w), W_span = (out_w - 1) * stride_w + k_w
  *   add, pools: none. */
 #define MB_CONV_COLS 4 /* output pixels per im2col block */
