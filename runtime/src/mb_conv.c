@@ -3,15 +3,17 @@
  * it unpacks their im2col columns once into int16 scratch (input offset added, padding as 0, so the core needs no
  * bounds checks; in the core's pair order), then for each pair of output channels runs the core of the weight
  * width (mb_dot_wW) on the packed weight rows, requantizes and stores. Rows whose start is not on a byte
- * (K * W not a multiple of 8) are first copied, realigned, into scratch.
- * Scratch: [2 realigned rows, 2 * Kp bytes][staging column, Kp int16][MB_CONV_COLS columns of Kp int16],
- * Kp = K rounded to even.
+ * (K * W not a multiple of 8), or whose reads would pass the end of the weights, are first copied, realigned and
+ * zero-padded, into scratch.
+ * Scratch: [2 row copies, 2 * Kp bytes][staging column, Kp int16][MB_CONV_COLS columns of Kp int16],
+ * Kp = K rounded up to 16.
  */
 #include "mb_internal.h"
 
-static int32_t mb_even(int32_t k) { return k + (k & 1); }
+/* Column stride: K rounded up to 16, so that zero-padded whole groups of any weight width fit. */
+static int32_t mb_kp(int32_t k) { return (k + 15) & ~15; }
 
-static int32_t mb_conv_scratch(int32_t k, int32_t cols) { return 2 * mb_even(k) * (cols + 2); }
+static int32_t mb_conv_scratch(int32_t k, int32_t cols) { return 2 * mb_kp(k) * (cols + 2); }
 
 int32_t mb_conv2d_get_buffer_size(const mb_conv2d_params *p)
 {
@@ -44,16 +46,23 @@ MB_INLINE void mb_im2col(const mb_conv2d_params *p, const uint8_t *in, int32_t o
     }
 }
 
-/* Copies packed rows r0 .. r0 + n - 1 of k elements each to dst (stride rb = ceil(k * b / 8)), each starting on
- * a byte. Reads only bytes of the source rows. */
-MB_INLINE void mb_realign_rows(const uint8_t *w, int32_t r0, int32_t n, int32_t k, int32_t bits, uint8_t *dst)
+/* Copies packed rows r0 .. r0 + n - 1 of k elements each to dst (stride `stride` bytes), each starting on a byte
+ * and zero-padded to the stride. Reads only bytes of the source rows. */
+MB_INLINE void mb_copy_rows(const uint8_t *w, int32_t r0, int32_t n, int32_t k, int32_t bits, int32_t stride,
+                            uint8_t *dst)
 {
-    const int32_t rb = (k * bits + 7) >> 3;
-    for (int32_t r = 0; r < n; r++, dst += rb) {
+    for (int32_t r = 0; r < n; r++, dst += stride) {
         const int32_t bit = (r0 + r) * k * bits, sh = bit & 7, have = (sh + k * bits + 7) >> 3;
         const uint8_t *s = w + (bit >> 3);
-        for (int32_t i = 0; i < rb; i++)
-            dst[i] = (uint8_t)((s[i] >> sh) | (i + 1 < have ? (uint32_t)s[i + 1] << (8 - sh) : 0u));
+        for (int32_t i = 0; i < stride; i++) {
+            const uint32_t lo = i < have ? (uint32_t)s[i] >> sh : 0u, hi = i + 1 < have ? (uint32_t)s[i + 1] << (8 - sh) : 0u;
+            dst[i] = (uint8_t)(lo | hi);
+        }
+        const int32_t used = k * bits; /* clear the bits past the row (the next row's, for sh != 0) */
+        if (used < stride * 8) {
+            dst[used >> 3] &= (uint8_t)((1u << (used & 7)) - 1u);
+            memset(dst + (used >> 3) + 1, 0, (size_t)(stride - (used >> 3) - 1));
+        }
     }
 }
 
@@ -61,8 +70,9 @@ MB_INLINE void mb_conv_body(const mb_conv2d_params *p, const mb_channel_quant *q
                             const uint8_t *w, uint8_t *out, void *scratch, int32_t wbits, int32_t abits,
                             int32_t obits, int32_t pointwise)
 {
-    const int32_t k = p->k_h * p->k_w * p->in_c, kp = mb_even(k), rb = (k * wbits + 7) >> 3;
+    const int32_t k = p->k_h * p->k_w * p->in_c, kp = mb_kp(k), rb = (k * wbits + 7) >> 3;
     const int32_t cout = p->out_c, npix = p->out_h * p->out_w, aligned = ((k * wbits) & 7) == 0;
+    const int32_t read = MB_DOT_ROW_READ(k, wbits), wbytes = (cout * k * wbits + 7) >> 3;
     uint8_t *rows = (uint8_t *)scratch;            /* 2 * kp bytes: a multiple of 4, so cols stay aligned */
     int16_t *stage = (int16_t *)(rows + 2 * kp); /* one natural-order column */
     int16_t *cols = stage + kp;                  /* a fully connected layer uses one column only */
@@ -81,15 +91,15 @@ MB_INLINE void mb_conv_body(const mb_conv2d_params *p, const mb_channel_quant *q
         for (int32_t c = 0; c < cout; c += 2) {
             const int32_t nr = cout - c < 2 ? 1 : 2;
             const uint8_t *w0 = w + (c * k * wbits >> 3);
-            if (!aligned) {
-                mb_realign_rows(w, c, nr, k, wbits, rows);
+            int32_t stride = rb;
+            /* rows off a byte boundary, or whose whole-word reads would pass the end of the weights: copy */
+            if (!aligned || (c + nr - 1) * rb + read > wbytes) {
+                stride = read;
+                mb_copy_rows(w, c, nr, k, wbits, stride, rows);
                 w0 = rows;
             }
-            for (int32_t r = 0; r < nr; r++) {
-                const int32_t b = q->bias ? q->bias[c + r] : 0;
-                for (int32_t j = 0; j < np; j++) acc[r * MB_CONV_COLS + j] = b;
-            }
-            mb_dot_wb(w0, w0 + rb, nr, cols, np, k, kp, wbits, acc);
+            const int32_t b0 = q->bias ? q->bias[c] : 0, b1 = q->bias && nr == 2 ? q->bias[c + 1] : 0;
+            mb_dot_wb(w0, w0 + stride, nr, cols, np, k, kp, wbits, b0, b1, acc);
             for (int32_t r = 0; r < nr; r++)
                 mb_requant_run(out, p0 * cout + c + r, cout, np, obits, acc + r * MB_CONV_COLS, q->multiplier[c + r],
                                q->shift[c + r], oq);

@@ -88,17 +88,18 @@ MB_INLINE const int16_t *mb_groups_2x2(const uint8_t *pa, const uint8_t *pb, con
 #endif
 
 /* s[r][c] += row r . column c over k terms; two_r / two_c select 2 or 1 rows / columns (constants).
- * DSP layout of x (see mb_dot_place): the G-groups of both columns in 4-value chunks, chunk i of column 0 then of
- * column 1 (column 1 absent when !two_c), then column 0's tail, then column 1's, all in one run read in order.
- * Portable layout: x0 and x1 separate, natural order. */
+ * DSP layout of x (see mb_dot_place): ceil(k / G) groups of both columns in 4-value chunks, chunk i of column 0
+ * then of column 1 (column 1 absent when !two_c), one run read in order; the values past k are 0, so the weights
+ * read past a row's end (the next row's, or a zero-padded copy) add nothing. Portable layout: x0 and x1 separate,
+ * natural order, k values each. */
 MB_INLINE void mb_tile(const uint8_t *w0, const uint8_t *w1, const int16_t *x0, const int16_t *x1, int32_t k,
-                       int32_t bits, int32_t *a0, int32_t *a1, int32_t two_r, int32_t two_c)
+                       int32_t bits, int32_t b0, int32_t b1, int32_t *a0, int32_t *a1, int32_t two_r, int32_t two_c)
 {
     int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, i = 0;
 #if defined(MIXBIT_USE_DSP)
     {
         const int32_t g = 32 / bits, steps = 8 / bits;
-        const uint8_t *pa = w0, *pb = w1, *const pend = w0 + (k / g) * 4;
+        const uint8_t *pa = w0, *pb = w1, *const pend = w0 + (k + g - 1) / g * 4;
         const int16_t *x = x0;
         if (two_r && two_c && pa != pend) {
             int32_t sum[4] = {0, 0, 0, 0};
@@ -131,8 +132,7 @@ MB_INLINE void mb_tile(const uint8_t *w0, const uint8_t *w1, const int16_t *x0, 
         }
         /* the lanes held w * 2^(8-b): every term is a multiple of it, so the shift is exact */
         s00 >>= 8 - bits, s01 >>= 8 - bits, s10 >>= 8 - bits, s11 >>= 8 - bits;
-        i = (k / g) * g;
-        x0 = x - i, x1 = x + (k - i) - i; /* tails: x0[i..k) and x1[i..k) */
+        i = k; /* the last group's columns are zero-padded: no tail */
     }
 #endif
     for (; i < k; i++) {
@@ -145,47 +145,61 @@ MB_INLINE void mb_tile(const uint8_t *w0, const uint8_t *w1, const int16_t *x0, 
             if (two_c) s11 += wb * x1[i];
         }
     }
-    a0[0] += s00, a1[0] += s10;
-    if (two_c) a0[1] += s01, a1[1] += s11;
+    a0[0] = b0 + s00;
+    if (two_c) a0[1] = b0 + s01;
+    if (two_r) {
+        a1[0] = b1 + s10;
+        if (two_c) a1[1] = b1 + s11;
+    }
 }
 
-/* Columns: DSP, pair j/2 at x + j * kp (2 * kp values, interleaved); portable, column j at x + j * kp. */
+/* acc[r * MB_CONV_COLS + j] = b_r + dot; columns: DSP, pair j/2 at x + j * kp (2 * kp values, interleaved);
+ * portable, column j at x + j * kp. */
 MB_INLINE void mb_dot(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols,
-                      int32_t k, int32_t kp, int32_t bits, int32_t *acc)
+                      int32_t k, int32_t kp, int32_t bits, int32_t b0, int32_t b1, int32_t *acc)
 {
-    int32_t *acc1 = acc + MB_CONV_COLS, j = 0;
+    int32_t *const end = acc + (ncols & ~1), *acc1 = acc + MB_CONV_COLS;
     if (nrows == 2) {
-        for (; j + 1 < ncols; j += 2) mb_tile(w0, w1, x + j * kp, x + (j + 1) * kp, k, bits, acc + j, acc1 + j, 1, 1);
-        if (j < ncols) mb_tile(w0, w1, x + j * kp, x, k, bits, acc + j, acc1 + j, 1, 0);
+        for (; acc != end; acc += 2, acc1 += 2, x += 2 * kp)
+            mb_tile(w0, w1, x, x + kp, k, bits, b0, b1, acc, acc1, 1, 1);
+        if (ncols & 1) mb_tile(w0, w1, x, x, k, bits, b0, b1, acc, acc1, 1, 0);
     } else {
-        for (; j + 1 < ncols; j += 2) mb_tile(w0, w0, x + j * kp, x + (j + 1) * kp, k, bits, acc + j, acc1 + j, 0, 1);
-        if (j < ncols) mb_tile(w0, w0, x + j * kp, x, k, bits, acc + j, acc1 + j, 0, 0);
+        for (; acc != end; acc += 2, x += 2 * kp) mb_tile(w0, w0, x, x + kp, k, bits, b0, b0, acc, acc, 0, 1);
+        if (ncols & 1) mb_tile(w0, w0, x, x, k, bits, b0, b0, acc, acc, 0, 0);
     }
 }
 
 #define MB_DEFINE_DOT_(B)                                                                                            \
     void mb_dot_w##B(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols,         \
-                     int32_t k, int32_t kp, int32_t *acc)                                                            \
+                     int32_t k, int32_t kp, int32_t b0, int32_t b1, int32_t *acc)                                    \
     {                                                                                                                \
-        mb_dot(w0, w1, nrows, x, ncols, k, kp, B, acc);                                                              \
+        mb_dot(w0, w1, nrows, x, ncols, k, kp, B, b0, b1, acc);                                                      \
     }
 MB_FOR_EACH_A(MB_DEFINE_DOT_)
 
 /*
  * Places column `which` (0 or 1) of a tile from the natural-order column src into the tile's run dst in the core's
- * layout: DSP, full G-groups in pair order (for s < e: elements s, 2e+s, e+s, 3e+s, e = 8 / b) as 4-value chunks
- * interleaved with the other column's when `paired`, then the tail; portable, a plain copy.
+ * layout: DSP, ceil(k / G) G-groups in pair order (for s < e: elements s, 2e+s, e+s, 3e+s, e = 8 / b), zero past
+ * k, as 4-value chunks interleaved with the other column's when `paired`; portable, a plain copy.
  */
 MB_INLINE void mb_place(const int16_t *src, int32_t k, int32_t kp, int32_t bits, int16_t *dst, int32_t which,
                         int32_t paired)
 {
 #if defined(MIXBIT_USE_DSP)
-    const int32_t g = 32 / bits, e = 8 / bits, ng = k / g, step = paired ? 8 : 4;
+    const int32_t g = 32 / bits, e = 8 / bits, full = k / g, step = paired ? 8 : 4;
     int16_t *d = dst + 4 * which;
-    for (int32_t i = 0; i < ng; i++, src += g)
+    int16_t last[16];
+    for (int32_t i = 0; i <= full; i++, src += g) {
+        const int16_t *v = src;
+        if (i == full) { /* the partial last group, zero-padded (none when g divides k) */
+            if (k == full * g) break;
+            memset(last, 0, sizeof last);
+            memcpy(last, src, (size_t)(k - full * g) * sizeof *src);
+            v = last;
+        }
         for (int32_t s = 0; s < e; s++, d += step)
-            d[0] = src[s], d[1] = src[2 * e + s], d[2] = src[e + s], d[3] = src[3 * e + s];
-    memcpy(dst + ng * g * (paired ? 2 : 1) + which * (k - ng * g), src, (size_t)(k - ng * g) * sizeof *src);
+            d[0] = v[s], d[1] = v[2 * e + s], d[2] = v[e + s], d[3] = v[3 * e + s];
+    }
     (void)kp;
 #else
     (void)bits, (void)paired;

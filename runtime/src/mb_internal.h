@@ -148,17 +148,24 @@ MB_INLINE uint32_t mb_ld2(const int16_t *p)
 
 /*
  * The dot-product core (mb_dot.c), one function per weight width W:
- *   acc[r * MB_CONV_COLS + j] += sum_{i < k} w_r[i] * x[j * kp + i],   r < nrows (1 or 2), j < ncols,
- * w0/w1 the packed rows of the two output channels (each starting on a byte), x the int16 columns (kp even,
- * 4-byte aligned) placed by mb_dot_place_wW: tile t (columns 2t, 2t + 1) in x[2t * kp, 2t * kp + 2 * kp).
+ *   acc[r * MB_CONV_COLS + j] = b_r + sum_{i < k} w_r[i] * x[j * kp + i],   r < nrows (1 or 2), j < ncols,
+ * w0/w1 the packed rows of the two output channels (each starting on a byte), x the int16 columns (kp a multiple
+ * of 16, 4-byte aligned) placed by mb_dot_place_wW: tile t (columns 2t, 2t + 1) in x[2t * kp, 2t * kp + 2 * kp).
+ * The DSP core reads MB_DOT_ROW_READ(k, W) bytes from each row start (whole 32-bit words: past the row's end when
+ * G = 32 / W does not divide k); the caller makes sure they exist.
  * |x| <= 510 (an 8-bit code plus its offset), |w| <= 127.
  */
+#if defined(MIXBIT_USE_DSP)
+#define MB_DOT_ROW_READ(k, wbits) (((k) + 32 / (wbits) - 1) / (32 / (wbits)) * 4)
+#else
+#define MB_DOT_ROW_READ(k, wbits) (((k) * (wbits) + 7) / 8)
+#endif
 void mb_dot_w2(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols, int32_t k,
-               int32_t kp, int32_t *acc);
+               int32_t kp, int32_t b0, int32_t b1, int32_t *acc);
 void mb_dot_w4(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols, int32_t k,
-               int32_t kp, int32_t *acc);
+               int32_t kp, int32_t b0, int32_t b1, int32_t *acc);
 void mb_dot_w8(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols, int32_t k,
-               int32_t kp, int32_t *acc);
+               int32_t kp, int32_t b0, int32_t b1, int32_t *acc);
 
 /* Copies a natural-order column into the tile run that starts at dst (column `which` of a pair when `paired`),
  * in the layout the core of W-bit weights reads (mb_dot.c). */
@@ -174,11 +181,9 @@ MB_INLINE void mb_dot_place(const int16_t *src, int32_t k, int32_t kp, int32_t w
 }
 
 MB_INLINE void mb_dot_wb(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols,
-                         int32_t k, int32_t kp, int32_t wbits, int32_t *acc)
+                         int32_t k, int32_t kp, int32_t wbits, int32_t b0, int32_t b1, int32_t *acc)
 {
-    if (wbits == 2) mb_dot_w2(w0, w1, nrows, x, ncols, k, kp, acc);
-    else if (wbits == 4) mb_dot_w4(w0, w1, nrows, x, ncols, k, kp, acc);
-    else mb_dot_w8(w0, w1, nrows, x, ncols, k, kp, acc);
+    (wbits == 2 ? mb_dot_w2 : wbits == 4 ? mb_dot_w4 : mb_dot_w8)(w0, w1, nrows, x, ncols, k, kp, b0, b1, acc);
 }
 
 #endif
