@@ -356,11 +356,12 @@ static void requant_cases(int32_t count)
         const uint32_t r = rnd();
         int32_t acc = (int32_t)rnd();
         if (r & 1) acc >>= rnd_in(0, 30); /* small magnitudes too */
-        if ((r & 0x70) == 0) acc = (r & 0x80) ? INT32_MAX : -INT32_MAX;
+        if ((r & 0x70) == 0) acc = (r & 0x80) ? INT32_MAX : (r & 0x8000) ? INT32_MIN : -INT32_MAX;
         const int32_t m0 = (r & 0x300) == 0 ? 0x7FFFFFFF : random_multiplier();
         const int32_t n = (r & 0xC00) == 0 ? ((r & 0x1000) ? 1 : rnd_in(31, 34)) : rnd_in(1, 62);
         const int32_t want = exact_requantize(acc, m0, n), got = mb_requantize(acc, m0, n);
         int32_t ok = got == want && ref_requantize(acc, m0, n) == want;
+        ok = ok && mb_mulhi_16x16(acc, m0) == (int32_t)(((int64_t)acc * m0) >> 32); /* the no-SMULL path's high word */
 #ifdef __SIZEOF_INT128__
         const __int128 w128 = ((__int128)acc * m0 + ((__int128)1 << (n - 1))) >> n;
         ok = ok && (int32_t)(uint32_t)(unsigned __int128)w128 == want; /* the two exact references agree */

@@ -31,9 +31,34 @@ static inline int32_t mb_round_shift64(int64_t v, int32_t n)
     return (int32_t)((v + ((int64_t)1 << (n - 1))) >> n);
 }
 
+/*
+ * floor(acc * m0 / 2^32) for m0 in [0, 2^31), from 16-bit halves (acc = ah * 2^16 + al, m0 = mh * 2^16 + ml, al and
+ * ml unsigned): acc * m0 = ah*mh * 2^32 + (ah*ml + al*mh) * 2^16 + al*ml, so with c1 = ah*ml (|c1| <= 2^31 - 2^15),
+ * c2 = al*mh (< 2^31) and lo = al*ml (< 2^32), each exact in 32 bits,
+ *   hi = ah*mh + (c1 >> 16) + (c2 >> 16) + (((c1 & 0xFFFF) + (c2 & 0xFFFF) + (lo >> 16)) >> 16),
+ * the last sum staying below 3 * 2^16. Four 32-bit multiplies instead of newlib's 64 x 64 __aeabi_lmul on cores
+ * without a long multiply (ARMv6-M such as Cortex-M0+, ARMv8-M baseline).
+ */
+static inline int32_t mb_mulhi_16x16(int32_t acc, int32_t m0)
+{
+    const int32_t ah = acc >> 16, mh = m0 >> 16;
+    const uint32_t al = (uint32_t)acc & 0xFFFFu, ml = (uint32_t)m0 & 0xFFFFu;
+    const int32_t c1 = ah * (int32_t)ml;
+    const uint32_t c2 = al * (uint32_t)mh, lo = al * ml;
+    return ah * mh + (c1 >> 16) + (int32_t)(c2 >> 16)
+         + (int32_t)((((uint32_t)c1 & 0xFFFFu) + (c2 & 0xFFFFu) + (lo >> 16)) >> 16);
+}
+
+#if defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__)
+#define MB_NO_LONG_MULTIPLY 1
+#endif
+
 /* The contract's requantize(acc, M0, n), bit-exact. */
 static inline int32_t mb_requantize(int32_t acc, int32_t m0, int32_t n)
 {
+#if defined(MB_NO_LONG_MULTIPLY)
+    if (n >= 33) return (mb_mulhi_16x16(acc, m0) + (int32_t)(1u << (n - 33))) >> (n - 32); /* see mb_round_shift64 */
+#endif
     return mb_round_shift64((int64_t)acc * m0, n);
 }
 
