@@ -37,6 +37,76 @@ MB_INLINE int32_t mb_sext(uint32_t u, int32_t bits)
     return (int32_t)(u << (32 - bits)) >> (32 - bits);
 }
 
+#if defined(MIXBIT_USE_DSP)
+MB_INLINE uint32_t mb_asm_uxtb16_ror8(uint32_t x)
+{
+    uint32_t r;
+    __asm("uxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+MB_INLINE uint32_t mb_asm_sxtb16_ror8(uint32_t x)
+{
+    uint32_t r;
+    __asm("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+/* (lo half of a, lo half of b) and (hi half of a, hi half of b) as int16 pairs */
+MB_INLINE uint32_t mb_pack_lo(uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    __asm("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+MB_INLINE uint32_t mb_pack_hi(uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    __asm("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(b), "r"(a));
+    return r;
+}
+MB_INLINE void mb_st2(int16_t *p, uint32_t v) { memcpy(p, &v, sizeof v); } /* unaligned STR: ARMv7-M and later */
+
+/*
+ * The whole 32-bit words of an 8- or 4-bit run (from the first byte boundary), 4 or 8 elements per load: SXTB16 /
+ * UXTB16 split the bytes (or nibble-masked bytes) into int16 pairs, PKHBT/PKHTB put them back in element order,
+ * SADD16 adds the offset to both lanes (|x + offset| < 2^15, so lanes cannot carry). Signed nibbles u become
+ * (u ^ 8) - 8. Returns how many elements it wrote (a multiple of the word's, after any leading partial byte: 0 then).
+ */
+MB_INLINE int32_t mb_unpack_words16(const uint8_t *src, int32_t start, int32_t count, int32_t bits,
+                                    int32_t is_signed, int32_t offset, int16_t *dst)
+{
+    const int32_t per_word = 32 / bits;
+    if (((start * bits) & 7) != 0) return 0;
+    const uint8_t *s = src + ((start * bits) >> 3);
+    int32_t i = 0;
+    if (bits == 8) {
+        const uint32_t off2 = (uint32_t)(offset & 0xFFFF) * 0x10001u;
+        for (; i + per_word <= count; i += per_word, s += 4) {
+            uint32_t w;
+            memcpy(&w, s, sizeof w);
+            const uint32_t ev = is_signed ? (uint32_t)__sxtb16(w) : (uint32_t)__uxtb16(w); /* elements 0, 2 */
+            const uint32_t od = is_signed ? mb_asm_sxtb16_ror8(w) : mb_asm_uxtb16_ror8(w); /* elements 1, 3 */
+            mb_st2(dst + i, __sadd16(mb_pack_lo(ev, od), off2));
+            mb_st2(dst + i + 2, __sadd16(mb_pack_hi(ev, od), off2));
+        }
+    } else {
+        const uint32_t off2 = (uint32_t)((offset - (is_signed ? 8 : 0)) & 0xFFFF) * 0x10001u;
+        const uint32_t flip = is_signed ? 0x00080008u : 0u;
+        for (; i + per_word <= count; i += per_word, s += 4) {
+            uint32_t w;
+            memcpy(&w, s, sizeof w);
+            const uint32_t lo = w & 0x0F0F0F0Fu, hi = (w >> 4) & 0x0F0F0F0Fu; /* even / odd elements */
+            const uint32_t e04 = __uxtb16(lo), e26 = mb_asm_uxtb16_ror8(lo);
+            const uint32_t e15 = __uxtb16(hi), e37 = mb_asm_uxtb16_ror8(hi);
+            mb_st2(dst + i, __sadd16(mb_pack_lo(e04, e15) ^ flip, off2));
+            mb_st2(dst + i + 2, __sadd16(mb_pack_lo(e26, e37) ^ flip, off2));
+            mb_st2(dst + i + 4, __sadd16(mb_pack_hi(e04, e15) ^ flip, off2));
+            mb_st2(dst + i + 6, __sadd16(mb_pack_hi(e26, e37) ^ flip, off2));
+        }
+    }
+    return i;
+}
+#endif
+
 /*
  * dst[i] = element (start + i) + offset, i < count; dst_bytes (2 or 1) picks int16 or int8 output. Whole bytes go
  * through one unrolled extract per field, the partial first and last bytes through a field-at-a-time loop.
@@ -54,6 +124,15 @@ MB_INLINE void mb_unpack_run(const uint8_t *src, int32_t start, int32_t count, i
 #define MB_FIELD_(byte, j) (is_signed ? mb_sext((uint32_t)(byte) >> ((j) * bits), bits)                              \
                                       : (int32_t)(((uint32_t)(byte) >> ((j) * bits)) & ((1u << bits) - 1u)))
     int32_t i = 0;
+#if defined(MIXBIT_USE_DSP)
+    if (dst_bytes == 2 && (bits == 8 || bits == 4)) {
+        const int32_t done = mb_unpack_words16(src, start, count, bits, is_signed, offset, d16);
+        if (done == count) return;
+        if (done > 0) { /* the rest continues below from element start + done, which starts a byte */
+            src += ((start + done) * bits) >> 3, d16 += done, d8 += done, count -= done, start = 0;
+        }
+    }
+#endif
     if (bits == 8) {
         const uint8_t *s = src + start;
         if (is_signed) {
