@@ -100,9 +100,8 @@ MB_INLINE void mb_conv_body(const mb_conv2d_params *p, const mb_channel_quant *q
             }
             const int32_t b0 = q->bias ? q->bias[c] : 0, b1 = q->bias && nr == 2 ? q->bias[c + 1] : 0;
             mb_dot_wb(w0, w0 + stride, nr, cols, np, k, kp, wbits, b0, b1, acc);
-            for (int32_t r = 0; r < nr; r++)
-                mb_requant_run(out, p0 * cout + c + r, cout, np, obits, acc + r * MB_CONV_COLS, q->multiplier[c + r],
-                               q->shift[c + r], oq);
+            mb_requant_channels(out, p0 * cout + c, cout, np, obits, nr, acc, acc + MB_CONV_COLS, q->multiplier + c,
+                                q->shift + c, oq);
         }
     }
     mb_pack_finish(out, npix * cout, obits);

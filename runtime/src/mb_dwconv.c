@@ -77,9 +77,8 @@ MB_INLINE void mb_dw_row(const mb_conv2d_params *p, const mb_channel_quant *q, m
                 a0[j] = b0, a1[j] = b1;
                 mb_dw_taps(r, off, wts + ch, kh, kw, cp, &a0[j], &a1[j]);
             }
-            const int32_t k0 = (oy * p->out_w + ox0) * c + ch;
-            mb_requant_run(out, k0, c, n, obits, a0, q->multiplier[ch], q->shift[ch], oq);
-            if (ch + 1 < c) mb_requant_run(out, k0 + 1, c, n, obits, a1, q->multiplier[ch + 1], q->shift[ch + 1], oq);
+            mb_requant_channels(out, (oy * p->out_w + ox0) * c + ch, c, n, obits, ch + 1 < c ? 2 : 1, a0, a1,
+                                q->multiplier + ch, q->shift + ch, oq);
         }
     }
 }

@@ -205,16 +205,50 @@ MB_INLINE void mb_requant_loop(uint8_t *out, int32_t k0, int32_t step, int32_t c
         mb_put(out, k0 + j * step, bits, mb_clamp(mb_requantize(acc[j], m0, n) + oq.zp, oq.lo, oq.hi));
 }
 
-/* The run above as one out-of-line function per output width, shared by all kernels (a run is 1 to 8 outputs;
+/*
+ * Two adjacent channels at once: out[k] and out[k + 1], k = k0 + j * step, from acc0[j] and acc1[j]. When k is
+ * even the pair is one 2b-bit field of its byte (b <= 4): one store of both, a plain byte store at b = 4, instead
+ * of two read-modify-writes.
+ */
+MB_INLINE void mb_requant2_loop(uint8_t *out, int32_t k0, int32_t step, int32_t count, int32_t bits,
+                                const int32_t *acc0, const int32_t *acc1, int32_t m0a, int32_t na, int32_t m0b,
+                                int32_t nb, mb_out_q oq)
+{
+    const int32_t mask = (1 << bits) - 1;
+    for (int32_t j = 0, k = k0; j < count; j++, k += step) {
+        const int32_t v0 = mb_clamp(mb_requantize(acc0[j], m0a, na) + oq.zp, oq.lo, oq.hi);
+        const int32_t v1 = mb_clamp(mb_requantize(acc1[j], m0b, nb) + oq.zp, oq.lo, oq.hi);
+        if (bits == 8) {
+            out[k] = (uint8_t)v0, out[k + 1] = (uint8_t)v1;
+        } else if ((k & 1) == 0) {
+            mb_put(out, k >> 1, 2 * bits, (v0 & mask) | ((v1 & mask) << bits));
+        } else {
+            mb_store(out, k, bits, v0);
+            mb_store(out, k + 1, bits, v1);
+        }
+    }
+}
+
+/* The runs above as out-of-line functions per output width, shared by all kernels (a run is 1 to 8 outputs;
  * a fresh register allocation keeps m0, n and the clamp bounds in registers). */
 typedef void mb_requant_fn(uint8_t *out, int32_t k0, int32_t step, int32_t count, const int32_t *acc, int32_t m0,
                            int32_t n, mb_out_q oq);
 mb_requant_fn mb_requant_o2, mb_requant_o4, mb_requant_o8;
+typedef void mb_requant2_fn(uint8_t *out, int32_t k0, int32_t step, int32_t count, const int32_t *acc0,
+                            const int32_t *acc1, const int32_t *m0, const int8_t *n, mb_out_q oq);
+mb_requant2_fn mb_requant2_o2, mb_requant2_o4, mb_requant2_o8;
 
-MB_INLINE void mb_requant_run(uint8_t *out, int32_t k0, int32_t step, int32_t count, int32_t bits,
-                              const int32_t *acc, int32_t m0, int32_t n, mb_out_q oq)
+/* Channels c and c + 1 (m0/n point at c's): one paired run, or the single run when nr == 1. */
+MB_INLINE void mb_requant_channels(uint8_t *out, int32_t k0, int32_t step, int32_t count, int32_t bits, int32_t nr,
+                                   const int32_t *acc0, const int32_t *acc1, const int32_t *m0, const int8_t *n,
+                                   mb_out_q oq)
 {
-    (bits == 2 ? mb_requant_o2 : bits == 4 ? mb_requant_o4 : mb_requant_o8)(out, k0, step, count, acc, m0, n, oq);
+    if (nr == 2)
+        (bits == 2 ? mb_requant2_o2 : bits == 4 ? mb_requant2_o4 : mb_requant2_o8)(out, k0, step, count, acc0, acc1,
+                                                                                   m0, n, oq);
+    else
+        (bits == 2 ? mb_requant_o2 : bits == 4 ? mb_requant_o4 : mb_requant_o8)(out, k0, step, count, acc0, m0[0],
+                                                                                n[0], oq);
 }
 
 /* 32-bit load of two adjacent int16 (the pointer is 4-byte aligned in every caller). */

@@ -1,5 +1,5 @@
-/* Shared out-of-line helpers: the kernels' six constant-width int16 unpackers, their three requantize-and-store
- * runs, and the public runtime-width unpackers. */
+/* Shared out-of-line helpers: the kernels' six constant-width int16 unpackers, their requantize-and-store runs
+ * (single channel and channel pair, per output width), and the public runtime-width unpackers. */
 #include "mb_internal.h"
 
 #define MB_DEFINE_UNPACK16_(BITS, S, SIGNED)                                                                         \
@@ -22,6 +22,15 @@ MB_DEFINE_UNPACK16_(8, s, 1)
         else mb_requant_loop(out, k0, step, count, O, acc, m0, n, oq);                                               \
     }
 MB_FOR_EACH_A(MB_DEFINE_REQUANT_)
+
+#define MB_DEFINE_REQUANT2_(O)                                                                                       \
+    void mb_requant2_o##O(uint8_t *out, int32_t k0, int32_t step, int32_t count, const int32_t *acc0,              \
+                          const int32_t *acc1, const int32_t *m0, const int8_t *n, mb_out_q oq)                      \
+    {                                                                                                                \
+        if (n[0] >= 33 && n[1] >= 33) mb_requant2_loop(out, k0, step, count, O, acc0, acc1, m0[0], n[0], m0[1], n[1], oq); \
+        else mb_requant2_loop(out, k0, step, count, O, acc0, acc1, m0[0], n[0], m0[1], n[1], oq);                  \
+    }
+MB_FOR_EACH_A(MB_DEFINE_REQUANT2_)
 
 void mb_unpack_s16(const uint8_t *src, int32_t start, int32_t count, int32_t bits, int32_t is_signed,
                    int32_t offset, int16_t *dst)
