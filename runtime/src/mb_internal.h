@@ -66,10 +66,10 @@ MB_INLINE uint32_t mb_pack_hi(uint32_t a, uint32_t b)
 MB_INLINE void mb_st2(int16_t *p, uint32_t v) { memcpy(p, &v, sizeof v); } /* unaligned STR: ARMv7-M and later */
 
 /*
- * The whole 32-bit words of an 8- or 4-bit run (from the first byte boundary), 4 or 8 elements per load: SXTB16 /
+ * The whole 32-bit words of a run starting on a byte, 32 / b elements per load: SXTB16 /
  * UXTB16 split the bytes (or nibble-masked bytes) into int16 pairs, PKHBT/PKHTB put them back in element order,
- * SADD16 adds the offset to both lanes (|x + offset| < 2^15, so lanes cannot carry). Signed nibbles u become
- * (u ^ 8) - 8. Returns how many elements it wrote (a multiple of the word's, after any leading partial byte: 0 then).
+ * SADD16 adds the offset to both lanes (|x + offset| < 2^15, so lanes cannot carry). A signed b-bit field u becomes
+ * (u ^ 2^(b-1)) - 2^(b-1). Returns how many elements it wrote (whole words only; 0 for a run starting mid-byte).
  */
 MB_INLINE int32_t mb_unpack_words16(const uint8_t *src, int32_t start, int32_t count, int32_t bits,
                                     int32_t is_signed, int32_t offset, int16_t *dst)
@@ -89,18 +89,24 @@ MB_INLINE int32_t mb_unpack_words16(const uint8_t *src, int32_t start, int32_t c
             mb_st2(dst + i + 2, __sadd16(mb_pack_hi(ev, od), off2));
         }
     } else {
-        const uint32_t off2 = (uint32_t)((offset - (is_signed ? 8 : 0)) & 0xFFFF) * 0x10001u;
-        const uint32_t flip = is_signed ? 0x00080008u : 0u;
+        /* f = 8 / b fields per byte; field t of every byte, masked, gives bytes (t, f+t, 2f+t, 3f+t); UXTB16 splits
+         * them into pairs (t, 2f+t) and (f+t, 3f+t), and PKHBT/PKHTB of fields t and t+1 restore element order */
+        const int32_t f = 8 / bits;
+        const uint32_t mask = bits == 4 ? 0x0F0F0F0Fu : 0x03030303u, half = 1u << (bits - 1);
+        const uint32_t off2 = (uint32_t)((offset - (is_signed ? (int32_t)half : 0)) & 0xFFFF) * 0x10001u;
+        const uint32_t flip = is_signed ? half * 0x10001u : 0u;
         for (; i + per_word <= count; i += per_word, s += 4) {
             uint32_t w;
             memcpy(&w, s, sizeof w);
-            const uint32_t lo = w & 0x0F0F0F0Fu, hi = (w >> 4) & 0x0F0F0F0Fu; /* even / odd elements */
-            const uint32_t e04 = __uxtb16(lo), e26 = mb_asm_uxtb16_ror8(lo);
-            const uint32_t e15 = __uxtb16(hi), e37 = mb_asm_uxtb16_ror8(hi);
-            mb_st2(dst + i, __sadd16(mb_pack_lo(e04, e15) ^ flip, off2));
-            mb_st2(dst + i + 2, __sadd16(mb_pack_lo(e26, e37) ^ flip, off2));
-            mb_st2(dst + i + 4, __sadd16(mb_pack_hi(e04, e15) ^ flip, off2));
-            mb_st2(dst + i + 6, __sadd16(mb_pack_hi(e26, e37) ^ flip, off2));
+            MB_UNROLL for (int32_t t = 0; t < f; t += 2) {
+                const uint32_t m0 = (w >> (t * bits)) & mask, m1 = (w >> ((t + 1) * bits)) & mask;
+                const uint32_t a0 = __uxtb16(m0), a1 = __uxtb16(m1);                         /* (t, 2f+t) */
+                const uint32_t b0 = mb_asm_uxtb16_ror8(m0), b1 = mb_asm_uxtb16_ror8(m1);     /* (f+t, 3f+t) */
+                mb_st2(dst + i + t, __sadd16(mb_pack_lo(a0, a1) ^ flip, off2));
+                mb_st2(dst + i + 2 * f + t, __sadd16(mb_pack_hi(a0, a1) ^ flip, off2));
+                mb_st2(dst + i + f + t, __sadd16(mb_pack_lo(b0, b1) ^ flip, off2));
+                mb_st2(dst + i + 3 * f + t, __sadd16(mb_pack_hi(b0, b1) ^ flip, off2));
+            }
         }
     }
     return i;
@@ -125,7 +131,7 @@ MB_INLINE void mb_unpack_run(const uint8_t *src, int32_t start, int32_t count, i
                                       : (int32_t)(((uint32_t)(byte) >> ((j) * bits)) & ((1u << bits) - 1u)))
     int32_t i = 0;
 #if defined(MIXBIT_USE_DSP)
-    if (dst_bytes == 2 && (bits == 8 || bits == 4)) {
+    if (dst_bytes == 2) {
         const int32_t done = mb_unpack_words16(src, start, count, bits, is_signed, offset, d16);
         if (done == count) return;
         if (done > 0) { /* the rest continues below from element start + done, which starts a byte */
