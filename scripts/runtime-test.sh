@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests of the C runtime: the table-driven kernel test on the host (portable path, two seeds), under
 # AddressSanitizer + UBSan, then built for Cortex-M0+ (portable), M4 (DSP and portable), M7 and M55 (DSP) and run
-# under QEMU with semihosting; finally the reference-CNN benchmark on the M4 (it checks every layer against the
+# under QEMU with semihosting, plus host and M4 builds with a non-default MB_CONV_COLS; finally the reference-CNN
+# benchmark on the M4 (it checks every layer against the
 # reference) with the counting plugin. Prints a line per step and "N passed, M failed"; exits non-zero on failure.
 # Usage: scripts/runtime-test.sh [--quick]   (--quick: host and M4 only)
 set -uo pipefail
@@ -28,6 +29,10 @@ step "host asan+ubsan" "$root/runtime/build/asan/test_kernels" 3 31415
 for core in $cores; do
   step "qemu $core" mk qemu CORE="$core"
 done
+# a non-default block width (MB_CONV_COLS is a build option), portable and DSP
+cols2=(BUILD="$root/runtime/build/cols2" EXTRA_CFLAGS=-DMB_CONV_COLS=2)
+step "host MB_CONV_COLS=2" bash -c "make -s -j2 -C '$root/runtime' host ${cols2[*]} && '$root/runtime/build/cols2/host/test_kernels' 3 777"
+step "qemu m4 MB_CONV_COLS=2" mk qemu CORE=m4 "${cols2[@]}"
 step "benchmark m4 W8A8 (self-checking)" "$root/scripts/runtime-bench.sh" --cores m4 --configs 0
 [ "$failed" -eq 0 ] || echo "failed steps: ${failures[*]}"
 echo "$passed passed, $failed failed"
