@@ -88,6 +88,75 @@ MB_INLINE const int16_t *mb_groups_2x2(const uint8_t *pa, const uint8_t *pb, con
 }
 #endif
 
+#if !defined(MIXBIT_USE_DSP) && defined(__thumb__) && !defined(__thumb2__)
+/*
+ * Thumb-1 (Cortex-M0+) 2 x 2 tile over 8-bit weights: signed loads take only register offsets and MULS works on the
+ * 8 low registers, which GCC fills badly at this pressure. Here the four sums live in high registers (ADD accepts
+ * them), i indexes the weights and j = 2i the columns; each column value is loaded once per row. 18 instructions
+ * per 4 MACs.
+ */
+MB_INLINE void mb_tile22_w8_thumb1(const uint8_t *pa, const uint8_t *pb, const int16_t *xa, const int16_t *xb,
+                                   int32_t k, int32_t *s)
+{
+    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, i = 0, j = 0, w, x;
+    __asm volatile(".syntax unified\n" /* GCC switches Thumb-1 inline assembly to divided syntax */
+                   "1:\n\t"
+                   "ldrsb %[w], [%[pa], %[i]]\n\t"
+                   "ldrsh %[x], [%[xa], %[j]]\n\t"
+                   "muls %[x], %[w], %[x]\n\t"
+                   "add %[s00], %[x]\n\t"
+                   "ldrsh %[x], [%[xb], %[j]]\n\t"
+                   "muls %[x], %[w], %[x]\n\t"
+                   "add %[s01], %[x]\n\t"
+                   "ldrsb %[w], [%[pb], %[i]]\n\t"
+                   "ldrsh %[x], [%[xa], %[j]]\n\t"
+                   "muls %[x], %[w], %[x]\n\t"
+                   "add %[s10], %[x]\n\t"
+                   "ldrsh %[x], [%[xb], %[j]]\n\t"
+                   "muls %[x], %[w], %[x]\n\t"
+                   "add %[s11], %[x]\n\t"
+                   "adds %[i], #1\n\t"
+                   "adds %[j], #2\n\t"
+                   "cmp %[i], %[k]\n\t"
+                   "blt 1b"
+                   : [s00] "+h"(s00), [s01] "+h"(s01), [s10] "+h"(s10), [s11] "+h"(s11), [i] "+l"(i), [j] "+l"(j),
+                     [w] "=&l"(w), [x] "=&l"(x)
+                   : [pa] "l"(pa), [pb] "l"(pb), [xa] "l"(xa), [xb] "l"(xb), [k] "h"(k)
+                   : "cc", "memory");
+    s[0] = s00, s[1] = s01, s[2] = s10, s[3] = s11;
+}
+
+/* Sub-byte weights: per byte pair, by = byte_a | byte_b << 8; field t of row a is (by << LA) >> SH (arithmetic),
+ * of row b (by << LB) >> SH; each column value loaded once per row. 4-bit: 42 instructions per 8 MACs. */
+#define MB_T1_MACS_(SUMA, SUMB)                                                                                      \
+    "ldrsh %[x], [%[xa], %[j]]\n\tmuls %[x], %[w], %[x]\n\tadd %[" SUMA "], %[x]\n\t"                            \
+    "ldrsh %[x], [%[xb], %[j]]\n\tmuls %[x], %[w], %[x]\n\tadd %[" SUMB "], %[x]\n\t"
+#define MB_T1_FIELD_(LA, LB, SH)                                                                                     \
+    "lsls %[w], %[by], #" #LA "\n\tasrs %[w], %[w], #" #SH "\n\t" MB_T1_MACS_("s00", "s01")                        \
+    "lsls %[w], %[by], #" #LB "\n\tasrs %[w], %[w], #" #SH "\n\t" MB_T1_MACS_("s10", "s11") "adds %[j], #2\n\t"
+#define MB_T1_SUB_LOOP_(FIELDS)                                                                                      \
+    __asm volatile(".syntax unified\n"                                                                             \
+                   "1:\n\t"                                                                                        \
+                   "ldrb %[w], [%[pb], #0]\n\tldrb %[by], [%[pa], #0]\n\tlsls %[w], %[w], #8\n\t"                  \
+                   "orrs %[by], %[w]\n\tadds %[pa], #1\n\tadds %[pb], #1\n\t" FIELDS                            \
+                   "cmp %[pa], %[pend]\n\tbne 1b"                                                                  \
+                   : [s00] "+h"(s00), [s01] "+h"(s01), [s10] "+h"(s10), [s11] "+h"(s11), [pa] "+l"(pa),              \
+                     [pb] "+l"(pb), [j] "+l"(j), [by] "=&l"(by), [w] "=&l"(w), [x] "=&l"(x)                          \
+                   : [xa] "l"(xa), [xb] "l"(xb), [pend] "h"(pend)                                                    \
+                   : "cc", "memory")
+
+/* The nbytes > 0 whole weight bytes of both rows (8 / bits elements each) of a 2 x 2 tile, bits 4 or 2. */
+MB_INLINE void mb_tile22_sub_thumb1(const uint8_t *pa, const uint8_t *pb, const int16_t *xa, const int16_t *xb,
+                                    int32_t nbytes, int32_t bits, int32_t *s)
+{
+    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, j = 0, by, w, x;
+    const uint8_t *const pend = pa + nbytes;
+    if (bits == 4) MB_T1_SUB_LOOP_(MB_T1_FIELD_(28, 20, 28) MB_T1_FIELD_(24, 16, 28));
+    else MB_T1_SUB_LOOP_(MB_T1_FIELD_(30, 22, 30) MB_T1_FIELD_(28, 20, 30) MB_T1_FIELD_(26, 18, 30) MB_T1_FIELD_(24, 16, 30));
+    s[0] = s00, s[1] = s01, s[2] = s10, s[3] = s11;
+}
+#endif
+
 /* s[r][c] += row r . column c over k terms; two_r / two_c select 2 or 1 rows / columns (constants).
  * DSP layout of x (see mb_dot_place): ceil(k / G) groups of both columns in 4-value chunks, chunk i of column 0
  * then of column 1 (column 1 absent when !two_c), one run read in order; the values past k are 0, so the weights
@@ -136,10 +205,19 @@ MB_INLINE void mb_tile(const uint8_t *w0, const uint8_t *w1, const int16_t *x0, 
         i = k; /* the last group's columns are zero-padded: no tail */
     }
 #else
+#if defined(__thumb__) && !defined(__thumb2__)
+    if (two_r && two_c && k >= 8 / bits) {
+        int32_t sum[4];
+        if (bits == 8) mb_tile22_w8_thumb1(w0, w1, x0, x1, k, sum);
+        else mb_tile22_sub_thumb1(w0, w1, x0, x1, k / (8 / bits), bits, sum);
+        s00 = sum[0], s01 = sum[1], s10 = sum[2], s11 = sum[3];
+        i = k / (8 / bits) * (8 / bits);
+    }
+#endif
     {
         /* a byte of each row at a time, its e = 8 / b fields unrolled (rows start on a byte) */
         const int32_t e = 8 / bits;
-        const uint8_t *pa = w0, *pb = w1;
+        const uint8_t *pa = w0 + i / e, *pb = w1 + i / e; /* i > 0 after the Thumb-1 tile */
         for (; i + e <= k; i += e) {
             const uint32_t ua = *pa++, ub = two_r ? *pb++ : 0;
             MB_UNROLL for (int32_t j = 0; j < e; j++) {
