@@ -86,7 +86,9 @@ MB_INLINE void mb_conv_body(const mb_conv2d_params *p, const mb_channel_quant *q
                 mb_unpack16(in, pix * k, k, abits, p->input_signed, q->input_offset, stage);
             else
                 mb_im2col(p, in, pix / p->out_w, pix % p->out_w, abits, q->input_offset, stage);
-            mb_dot_place(stage, k, kp, wbits, cols + (j & ~1) * kp, j & 1, (j | 1) < np);
+            /* DSP tiles: quads of columns, then a pair, then a single (portable: the offsets are the same) */
+            const int32_t nq = np & ~3, g0 = j < nq ? (j & ~3) : j < nq + (np & 2) ? nq : j;
+            mb_dot_place(stage, k, kp, wbits, cols + g0 * kp, j - g0, j < nq ? 4 : j < nq + (np & 2) ? 2 : 1);
         }
         for (int32_t c = 0; c < cout; c += 2) {
             const int32_t nr = cout - c < 2 ? 1 : 2;

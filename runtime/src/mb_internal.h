@@ -286,17 +286,15 @@ void mb_dot_w4(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_
 void mb_dot_w8(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols, int32_t k,
                int32_t kp, int32_t b0, int32_t b1, int32_t *acc);
 
-/* Copies a natural-order column into the tile run that starts at dst (column `which` of a pair when `paired`),
- * in the layout the core of W-bit weights reads (mb_dot.c). */
-void mb_dot_place_w2(const int16_t *src, int32_t k, int32_t kp, int16_t *dst, int32_t which, int32_t paired);
-void mb_dot_place_w4(const int16_t *src, int32_t k, int32_t kp, int16_t *dst, int32_t which, int32_t paired);
-void mb_dot_place_w8(const int16_t *src, int32_t k, int32_t kp, int16_t *dst, int32_t which, int32_t paired);
+/* Copies a natural-order column into the tile run that starts at dst (column `which` of a tile of `width`), in the
+ * layout the core of W-bit weights reads (mb_dot.c). DSP tiles: quads of columns, then a pair, then a single. */
+void mb_dot_place_w2(const int16_t *src, int32_t k, int32_t kp, int16_t *dst, int32_t which, int32_t width);
+void mb_dot_place_w4(const int16_t *src, int32_t k, int32_t kp, int16_t *dst, int32_t which, int32_t width);
+void mb_dot_place_w8(const int16_t *src, int32_t k, int32_t kp, int16_t *dst, int32_t which, int32_t width);
 MB_INLINE void mb_dot_place(const int16_t *src, int32_t k, int32_t kp, int32_t wbits, int16_t *dst, int32_t which,
-                            int32_t paired)
+                            int32_t width)
 {
-    if (wbits == 2) mb_dot_place_w2(src, k, kp, dst, which, paired);
-    else if (wbits == 4) mb_dot_place_w4(src, k, kp, dst, which, paired);
-    else mb_dot_place_w8(src, k, kp, dst, which, paired);
+    (wbits == 2 ? mb_dot_place_w2 : wbits == 4 ? mb_dot_place_w4 : mb_dot_place_w8)(src, k, kp, dst, which, width);
 }
 
 MB_INLINE void mb_dot_wb(const uint8_t *w0, const uint8_t *w1, int32_t nrows, const int16_t *x, int32_t ncols,
