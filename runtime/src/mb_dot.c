@@ -1,15 +1,16 @@
 /*
  * The dot-product core of conv2d, pointwise and fully connected: up to 2 output channels x MB_CONV_COLS pixels,
- * weights read straight from their packed rows (byte-aligned starts; the caller realigns odd ones), inputs from
- * int16 im2col columns. One function per weight width (mb_dot_w2/_w4/_w8), shared by every triple with that W.
+ * weights read straight from their packed rows (byte-aligned starts; the caller copies odd ones), inputs from int16
+ * im2col columns. One function per weight width (mb_dot_w2/_w4/_w8), shared by every triple with that W.
  *
  * DSP path: one 32-bit load brings G = 32 / b weights. Step s (s < 8 / b) keeps field s of every byte
  * (t = (w << (8 - b - b*s)) & mask), so byte j of t holds element j*e + s (e = 8 / b elements per byte) scaled by
  * 2^(8-b); SXTB16(t) and SXTB16(t ror 8) give the int16 pairs (s, 2e+s) and (e+s, 3e+s), which SMLAD multiplies
- * with column pairs stored in that order (mb_dot_order). Bound of the scaled sums: 2^(8-b) * K * (2^(b-1)-1) * 510
- * < 2^31 for K < 36,000 (b = 4) and K < 65,000 (b = 2, 8). The K mod G tail is plain C in natural order.
- * Portable path: natural order, weights decoded a byte at a time (the fields of a byte unrolled); same tile, same
- * results.
+ * with column values stored in that order (mb_dot_place). Tiles: 1 row x 4 columns, then 2 x 2 / 2 x 1 for a
+ * block's last columns. K is zero-padded to whole groups in the columns, so there is no tail. Bound of the scaled
+ * sums: 2^(8-b) * K * (2^(b-1)-1) * 510 < 2^31 for K < 33,000 (b = 8, the contract's own limit), 37,000 (b = 4),
+ * 65,000 (b = 2). Portable path: natural order, weights decoded a byte at a time (the fields of a byte unrolled),
+ * the 2 x 2 tile in Thumb-1 assembly on ARMv6-M; same results.
  */
 #include "mb_internal.h"
 
