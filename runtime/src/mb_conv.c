@@ -15,12 +15,19 @@ static int32_t mb_kp(int32_t k) { return (k + 15) & ~15; }
 
 static int32_t mb_conv_scratch(int32_t k, int32_t cols) { return 2 * mb_kp(k) * (cols + 2); }
 
-int32_t mb_conv2d_get_buffer_size(const mb_conv2d_params *p)
+/* A block holds at most min(MB_CONV_COLS, out_h * out_w) columns: the small late layers need less. */
+static int32_t mb_conv_cols(const mb_conv2d_params *p)
 {
-    return mb_conv_scratch(p->k_h * p->k_w * p->in_c, MB_CONV_COLS);
+    const int32_t npix = p->out_h * p->out_w;
+    return npix < MB_CONV_COLS ? npix : MB_CONV_COLS;
 }
 
-int32_t mb_pwconv2d_get_buffer_size(const mb_conv2d_params *p) { return mb_conv_scratch(p->in_c, MB_CONV_COLS); }
+int32_t mb_conv2d_get_buffer_size(const mb_conv2d_params *p)
+{
+    return mb_conv_scratch(p->k_h * p->k_w * p->in_c, mb_conv_cols(p));
+}
+
+int32_t mb_pwconv2d_get_buffer_size(const mb_conv2d_params *p) { return mb_conv_scratch(p->in_c, mb_conv_cols(p)); }
 
 int32_t mb_fc_get_buffer_size(const mb_fc_params *p) { return mb_conv_scratch(p->in_features, 1); }
 

@@ -91,8 +91,8 @@ typedef struct {
 } mb_pool_quant;
 
 /* Scratch bytes (see docs/RUNTIME.md for the derivation; Kp = K rounded up to 16, Cp = C rounded up to even):
- *   conv2d    : 2 * Kp * (MB_CONV_COLS + 2),  K = k_h * k_w * in_c
- *   pointwise : 2 * Kp * (MB_CONV_COLS + 2),  K = in_c
+ *   conv2d    : 2 * Kp * (min(MB_CONV_COLS, out_h * out_w) + 2),  K = k_h * k_w * in_c
+ *   pointwise : 2 * Kp * (min(MB_CONV_COLS, out_h * out_w) + 2),  K = in_c
  *   fc        : 2 * Kp * 3,                   K = in_features
  *   depthwise : 8 * k_h + 2 * Cp * k_h * (W_span + k_w), W_span = (out_w - 1) * stride_w + k_w
  *   add, pools: none. */
