@@ -58,6 +58,7 @@ public class BadInputCorpusTests(TinyDataFixture data) : IClassFixture<TinyDataF
         // Inputs fuzzing found (tests/MixBit.Tests/Corpus/fuzz, kept as found)
         { "fuzz-onnx-dilation-overflow", "inspect {c}/fuzz/onnx-2b6bba3134e3.onnx", "has dilations value 2147483648, outside any valid size", 2 },
         { "fuzz-onnx-dims-overflow", "inspect {c}/fuzz/onnx-c53c7ebb4445.onnx", "Tensor 'fc_b' has dimensions [10, 30, 36672224,", 2 },
+        { "fuzz-onnx-node-without-output", "inspect {c}/fuzz/onnx-912b62b8af21.onnx", "has no output, so the file is not a valid ONNX graph", 2 },
         { "model-is-a-folder", "eval {w}/folder", "is a folder, not a file", 2 },
         { "model-missing", "quantize -m {w}/nope.onnx --w-bits 8 --a-bits 8", "'{w}/nope.onnx' does not exist", 2 },
         // IDX data folders

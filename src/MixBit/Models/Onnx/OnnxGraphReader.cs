@@ -49,8 +49,12 @@ internal sealed class OnnxGraphReader
         _graphOutputs.Add(_graph.Output[0].Name);
 
         var nodes = _graph.Node;
-        foreach (var node in nodes)
+        for (int i = 0; i < nodes.Count; i++)
         {
+            var node = nodes[i];
+            // Every operator MixBit reads has an output; a node without one is a damaged graph (found by fuzzing).
+            if (node.Output.Count == 0 || node.Output[0].Length == 0)
+                throw new OnnxImportException($"{_source}: {OnnxTopologicalSort.Label(nodes, i)} has no output, so the file is not a valid ONNX graph.");
             if (node.OpType == "Constant" && IsOnnxDomain(node))
             {
                 try { _constants[node.Output[0]] = ConstantValue(node); }
