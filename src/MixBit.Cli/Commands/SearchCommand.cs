@@ -33,6 +33,7 @@ public static class SearchCommand
         var warmup = new Option<int>("--warmup") { Description = "DDPG warm-up episodes of random actions", DefaultValueFactory = _ => ddpg.WarmupEpisodes };
         var sigma = new Option<double>("--sigma") { Description = "DDPG initial exploration sigma (truncated normal)", DefaultValueFactory = _ => ddpg.InitialSigma };
         var sigmaDecay = new Option<double>("--sigma-decay") { Description = "DDPG exploration decay per episode after warm-up", DefaultValueFactory = _ => ddpg.SigmaDecay };
+        var initialBits = new Option<int>("--initial-bits") { Description = "Bit-width the untrained agent proposes everywhere (the constraint step makes it fit)", DefaultValueFactory = _ => ddpg.InitialBits };
         var actorLr = new Option<float>("--actor-lr") { Description = "DDPG actor learning rate (Adam)", DefaultValueFactory = _ => ddpg.ActorLearningRate };
         var criticLr = new Option<float>("--critic-lr") { Description = "DDPG critic learning rate (Adam)", DefaultValueFactory = _ => ddpg.CriticLearningRate };
         var finetune = new Option<int>("--finetune-images") { Description = "Fine-tune each policy for one QAT epoch on this many training images before evaluating it (0 = calibration only)", DefaultValueFactory = _ => 0 };
@@ -43,7 +44,7 @@ public static class SearchCommand
         var cmd = new Command("search", "Search a per-layer 2/4/8-bit policy that fits the device (DDPG agent, or random, greedy, exact, rule-based, uniform)")
         {
             model, strategy, episodes, seed, reward, pinEnds, evalImages, validation, data, calibration, weightRange, bn,
-            warmup, sigma, sigmaDecay, actorLr, criticLr, finetune, output, resume, threads,
+            warmup, sigma, sigmaDecay, initialBits, actorLr, criticLr, finetune, output, resume, threads,
         };
         foreach (var o in budget.All) cmd.Options.Add(o);
         cmd.SetAction(p =>
@@ -62,7 +63,7 @@ public static class SearchCommand
                 },
                 Ddpg = ddpg with
                 {
-                    WarmupEpisodes = p.GetValue(warmup), InitialSigma = p.GetValue(sigma), SigmaDecay = p.GetValue(sigmaDecay),
+                    WarmupEpisodes = p.GetValue(warmup), InitialSigma = p.GetValue(sigma), SigmaDecay = p.GetValue(sigmaDecay), InitialBits = p.GetValue(initialBits),
                     ActorLearningRate = p.GetValue(actorLr), CriticLearningRate = p.GetValue(criticLr),
                 },
             };

@@ -13,15 +13,17 @@ internal sealed class SyntheticScorer : IPolicyScorer
     private readonly SearchSpace _space;
     private readonly double[][] _penalty; // [step][0: 8 bits, 1: 4 bits, 2: 2 bits]
 
-    public SyntheticScorer(SearchSpace space, int seed)
+    /// <param name="separated">Every 4-bit penalty at least a fifth of its scale, and the smallest scale 0.005 instead
+    /// of 0.001, so no two policies tie to within noise and "the optimum" is one policy.</param>
+    public SyntheticScorer(SearchSpace space, int seed, bool separated = false)
     {
         _space = space;
         var rng = new Random(seed);
         // Some steps barely care about their bits, some care a lot; 2 bits always costs more than 4.
         _penalty = space.Steps.Select(_ =>
         {
-            double scale = rng.Next(3) switch { 0 => 0.001, 1 => 0.01, _ => 0.05 };
-            double p4 = scale * rng.NextDouble();
+            double scale = rng.Next(3) switch { 0 => separated ? 0.005 : 0.001, 1 => 0.01, _ => 0.05 };
+            double p4 = scale * (separated ? 0.2 + 0.8 * rng.NextDouble() : rng.NextDouble());
             return new[] { 0, p4, p4 + scale * (0.5 + rng.NextDouble()) };
         }).ToArray();
     }

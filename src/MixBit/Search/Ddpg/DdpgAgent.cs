@@ -32,6 +32,8 @@ public sealed class DdpgAgent
         _actorTarget = new Mlp(stateSize, hidden, 1, _rng, "actor_target");
         _critic = new Mlp(stateSize + 1, hidden, 1, _rng, "critic");
         _criticTarget = new Mlp(stateSize + 1, hidden, 1, _rng, "critic_target");
+        double start = ActionMapping.Centre(options.InitialBits);
+        _actor.SetOutputBias((float)Math.Log(start / (1 - start))); // sigmoid^-1: mu(s) starts at the centre of InitialBits
         _actorTarget.CopyFrom(_actor);
         _criticTarget.CopyFrom(_critic);
         _actorOptimizer = new Adam(_actor.Parameters) { LearningRate = options.ActorLearningRate };

@@ -22,6 +22,14 @@ public sealed record DdpgOptions
     public double SigmaDecay { get; init; } = 0.99;
     public float BaselineAlpha { get; init; } = 0.5f;
 
+    /// <summary>
+    /// Where the untrained actor points: its last layer's bias is set so that mu(s) starts at the centre of this
+    /// bit-width's interval (HAQ initialises it near 0, the middle of its 2-8 range). MixBit starts at 8 bits, the
+    /// policy the constraint step turns into the rule-based one, so exploration starts from the baseline and the agent
+    /// learns what to give up; calibrated rewards punish low widths too hard for a start in the middle to pay.
+    /// </summary>
+    public int InitialBits { get; init; } = 8;
+
     public void Validate()
     {
         if (Hidden1 < 1 || Hidden2 < 1) throw new MixBitException("DDPG hidden layers need at least one unit.");
@@ -32,6 +40,7 @@ public sealed record DdpgOptions
         if (WarmupEpisodes < 0) throw new MixBitException("DDPG warm-up episodes cannot be negative.");
         if (!(InitialSigma >= 0) || !(SigmaDecay > 0 && SigmaDecay <= 1)) throw new MixBitException("DDPG exploration needs sigma >= 0 and a decay in (0, 1].");
         if (!(BaselineAlpha > 0 && BaselineAlpha <= 1)) throw new MixBitException($"The reward baseline's alpha must be in (0, 1], got {BaselineAlpha}.");
+        if (!Quantization.BitPolicy.IsAllowed(InitialBits)) throw new MixBitException($"The agent's initial bits must be 2, 4 or 8, got {InitialBits}.");
     }
 
     /// <summary>Exploration sigma at episode <paramref name="episode"/> (0-based): sigma0 * decay^(episode - warm-up) after warm-up.</summary>

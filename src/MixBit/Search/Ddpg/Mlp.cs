@@ -39,6 +39,9 @@ public sealed class Mlp
         Parameters = _layers.SelectMany(l => l.Parameters).ToArray();
     }
 
+    /// <summary>Sets every bias of the output layer to <paramref name="value"/>.</summary>
+    public void SetOutputBias(float value) => Parameters[^1].Value.Span.Fill(value);
+
     public int Inputs { get; }
     public int Outputs { get; }
     public IReadOnlyList<ParameterSlot> Parameters { get; }

@@ -6,7 +6,7 @@ namespace MixBit.Search.Strategies;
 /// <summary>
 /// The HAQ-style reinforcement-learning search. Each episode walks the decision steps: the actor proposes an action
 /// from the state (uniform random during warm-up, then truncated-normal noise around mu(s)), mapped to {2, 4, 8}; the
-/// constraint step (<see cref="SearchEnvironment.Constrain"/>, which by default lowers what the agent wants least) makes the policy fit; it is evaluated (cached if seen) and the
+/// constraint step (<see cref="SearchEnvironment.Constrain"/>) makes the policy fit; it is evaluated (cached if seen) and the
 /// reward goes to every transition of the episode. Transitions carry the bits that were actually evaluated: the states
 /// are re-encoded with the repaired bits and each action is the agent's own where the repair kept its bits, else the
 /// centre of the repaired bits' interval (<see cref="ActionMapping.Effective"/>), so the critic learns the value of what
