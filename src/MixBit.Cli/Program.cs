@@ -16,5 +16,6 @@ root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(QuantizeCommand.Create());
 root.Subcommands.Add(FinetuneCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 // No System.CommandLine signal handling: the long commands handle SIGINT and SIGTERM themselves (Interruption).
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }));
