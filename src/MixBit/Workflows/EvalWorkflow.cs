@@ -14,7 +14,7 @@ public static class EvalWorkflow
     {
         TrainingOptions.ValidateBatchSize(batchSize);
         var (model, metadata) = ModelFile.LoadWithMetadata(modelPath);
-        var sets = FashionMnist.Load(data.Directory);
+        var sets = data.Load(model.Graph, metadata).RequireLabels("measure accuracy");
         var normalization = ModelMetadata.ReadNormalization(metadata) ?? Normalization.FromTrainingSet(sets.Train);
         ModelDataCheck.Check(model.Graph, sets.Test);
         var result = Evaluator.Evaluate(new Network(model), sets.Test, normalization, batchSize, cancel);

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace MixBit.Tests.Cli;
 
 /// <summary>`dotnet pack` makes a .NET tool package that `dotnet tool install` installs as `mixbit` (README, "The mixbit command").</summary>
@@ -19,17 +17,7 @@ public class ToolInstallTests
         Assert.Contains("mixbit [command] [options]", Run(Path.Combine(tools, "mixbit"), "--help"));
     }
 
-    private static void Dotnet(params string[] args) => Run("dotnet", args);
+    private static void Dotnet(params string[] args) => ProcessRun.Checked("dotnet", 600_000, args);
 
-    private static string Run(string program, params string[] args)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        Assert.True(p.WaitForExit(600_000), $"{program} {string.Join(' ', args)} did not finish in 10 minutes");
-        Assert.True(p.ExitCode == 0, $"{program} {string.Join(' ', args)} exited {p.ExitCode}:\n{stdout}\n{stderr.Result}");
-        return stdout;
-    }
+    private static string Run(string program, params string[] args) => ProcessRun.Checked(program, 60_000, args);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MixBit.Reporting;
 
 namespace MixBit.Tests.Reporting;
@@ -18,13 +17,7 @@ public class ReportScreenshotTests
         var report = RunReport.Write(run.Path);
         string shot = run.File("screenshot.png");
 
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { TestFolders.Repo("scripts/report-screenshot.sh"), report.HtmlPath, shot }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        Assert.True(p.WaitForExit(300_000), "the screenshot script did not finish in 5 minutes");
-        Assert.True(p.ExitCode == 0, $"exit {p.ExitCode}: {stdout} {stderr.Result}");
+        ProcessRun.Checked("bash", 300_000, TestFolders.Repo("scripts/report-screenshot.sh"), report.HtmlPath, shot);
 
         using var image = SkiaSharp.SKBitmap.Decode(shot);
         Assert.Equal(1100, image.Width);
