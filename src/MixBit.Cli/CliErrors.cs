@@ -5,7 +5,7 @@ namespace MixBit.Cli;
 
 /// <summary>
 /// Turns user errors into one red line on stderr and a non-zero exit code; only genuine bugs show a stack trace.
-/// Exit codes: 0 ok, 1 bad command line (System.CommandLine), 2 bad input (file, data, budget), 130 interrupted by
+/// Exit codes: 0 ok, 1 bad command line (System.CommandLine), 2 bad input (file, data, budget) or unknown command, 130 interrupted by
 /// SIGINT (Ctrl+C), 143 by SIGTERM. Results go to stdout, MixBit's errors and warnings to stderr, so that `--json`
 /// output or a redirected report is never mixed with them.
 /// </summary>

@@ -12,6 +12,14 @@ public static class CommonOptions
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 
+    public static Option<string?> Data() => new("--data") { Description = Workflows.DatasetSource.Description };
+
+    public static Option<int> Validation(int defaultCount) => new("--validation")
+    {
+        Description = $"Training images held out for validation (an image folder without val/: {Workflows.DatasetSource.ImageFolderValidationFraction:P0} of its training images, at most this many)",
+        DefaultValueFactory = _ => defaultCount,
+    };
+
     public static Option<bool> Force() => new("--force")
     {
         Description = "Replace an input file named as the output, or an earlier run's checkpoint, instead of refusing",

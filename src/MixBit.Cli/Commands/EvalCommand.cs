@@ -11,10 +11,10 @@ public static class EvalCommand
     public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "Model file (ONNX)" };
-        var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory})" };
+        var data = CommonOptions.Data();
         var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 256 };
         var threads = CommonOptions.Threads();
-        var cmd = new Command("eval", "Evaluate a model file on the Fashion-MNIST test set") { model, data, batch, threads };
+        var cmd = new Command("eval", "Evaluate a model file on the test set of --data (Fashion-MNIST by default)") { model, data, batch, threads };
         cmd.SetAction(p =>
         {
             CommonOptions.ApplyThreads(p.GetValue(threads));

@@ -30,7 +30,7 @@ public static class FinetuneCommand
         var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per tensor instead of per output channel" };
         var bn = new Option<string>("--bn") { Description = "BatchNorm: fold or keep", DefaultValueFactory = _ => "fold" };
         var seed = new Option<int>("--seed") { Description = "Seed for data order, augmentation and calibration images", DefaultValueFactory = _ => 0 };
-        var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory})" };
+        var data = CommonOptions.Data();
         var output = new Option<string>("--output", "-o") { Description = "Fine-tuned model file to write (ONNX)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run from its last epoch checkpoint" };
         var force = CommonOptions.Force();

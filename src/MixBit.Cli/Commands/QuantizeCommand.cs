@@ -25,7 +25,7 @@ public static class QuantizeCommand
         var split = new Option<string>("--split") { Description = "Evaluate on test or validation images", DefaultValueFactory = _ => "test" };
         var count = new Option<int>("--count") { Description = "Evaluation images (0 = all of the split)", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Seed choosing the calibration images", DefaultValueFactory = _ => 0 };
-        var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory})" };
+        var data = CommonOptions.Data();
         var json = new Option<bool>("--json") { Description = "Write the result as JSON to stdout instead of text" };
         var threads = CommonOptions.Threads();
         var cmd = new Command("quantize", "Calibrate and evaluate a model for a bit policy (fake quantization)")

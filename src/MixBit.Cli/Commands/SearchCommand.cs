@@ -25,8 +25,8 @@ public static class SearchCommand
         var reward = new Option<string>("--reward") { Description = "accuracy (validation labels) or fidelity (label-free agreement with the float model)", DefaultValueFactory = _ => "accuracy" };
         var pinEnds = new Option<bool>("--pin-ends") { Description = "Keep the first and last layers at 8/8 bits (HAQ's choice)" };
         var evalImages = new Option<int>("--eval-images") { Description = "Validation images each policy is evaluated on (never test images)", DefaultValueFactory = _ => request.EvaluationImages };
-        var validation = new Option<int>("--validation") { Description = "Training images held out as the validation split", DefaultValueFactory = _ => request.ValidationCount };
-        var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory})" };
+        var validation = CommonOptions.Validation(request.ValidationCount);
+        var data = CommonOptions.Data();
         var calibration = new Option<string>("--calibration") { Description = "Activation ranges: minmax, percentile or mse", DefaultValueFactory = _ => "mse" };
         var weightRange = new Option<string>("--weight-calibration") { Description = "Weight ranges: minmax or mse", DefaultValueFactory = _ => "minmax" };
         var bn = new Option<string>("--bn") { Description = "BatchNorm: fold or keep", DefaultValueFactory = _ => "fold" };

@@ -24,14 +24,14 @@ public static class TrainCommand
         var wd = new Option<float>("--weight-decay") { Description = "Weight decay on conv/linear weights", DefaultValueFactory = _ => defaults.WeightDecay };
         var noAugment = new Option<bool>("--no-augment") { Description = "Disable random crop (pad 2) and horizontal flip" };
         var seed = new Option<int>("--seed") { Description = "Seed for initialisation, data order and augmentation", DefaultValueFactory = _ => 0 };
-        var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory})" };
-        var validation = new Option<int>("--validation") { Description = "Training images held out for validation", DefaultValueFactory = _ => 5000 };
+        var data = CommonOptions.Data();
+        var validation = CommonOptions.Validation(new Workflows.DatasetSource().ValidationCount);
         var output = new Option<string>("--output", "-o") { Description = "Model file to write (ONNX)", DefaultValueFactory = _ => "runs/default/model.onnx" };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run from its last epoch checkpoint" };
         var force = CommonOptions.Force();
         var threads = CommonOptions.Threads();
 
-        var cmd = new Command("train", "Train a model on Fashion-MNIST and save it as ONNX")
+        var cmd = new Command("train", "Train a model on --data (Fashion-MNIST by default) and save it as ONNX")
         { arch, width, model, epochs, batch, lr, optimizer, schedule, wd, noAugment, seed, data, validation, output, resume, force, threads };
         cmd.SetAction(p =>
         {

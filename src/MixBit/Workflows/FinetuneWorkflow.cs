@@ -130,7 +130,7 @@ public static class FinetuneWorkflow
             ["momentum"] = RunOutputs.Number(o.Momentum),
             ["weight decay"] = RunOutputs.Number(o.WeightDecay),
             ["augmentation"] = RunOutputs.Describe(o.Augmentation),
-            ["--data"] = RunOutputs.Folder(r.DataDirectory, FashionMnist.DefaultDirectory),
+            ["--data"] = new DatasetSource(r.DataDirectory).Location,
             ["--validation"] = Int(r.ValidationCount),
             // Per-thread gradient partials are summed in a thread-count-dependent order: the bits depend on it.
             ["--threads"] = Int(Tensors.Workers.Count),

@@ -53,20 +53,25 @@ public static class QuantizeWorkflow
         return new PolicyEvaluator(data.Model, data.Normalization, data.Calibration, data.Evaluation, request.Options);
     }
 
+    /// <param name="labelsRequired">False for the label-free (fidelity) search, which also takes an unlabelled image folder.</param>
     public static QuantizationData Load(string modelPath, string? dataDirectory, int validationCount, EvaluationSplit split,
-        int evaluationCount, QuantizationOptions options, int seed)
+        int evaluationCount, QuantizationOptions options, int seed, bool labelsRequired = true)
     {
         options.Validate();
         if (evaluationCount < 0) throw new MixBitException($"--count must be 0 (all images) or a positive number of images, got {evaluationCount}.");
         var (model, metadata) = ModelFile.LoadWithMetadata(modelPath);
-        var (train, validation, test) = new DatasetSource(dataDirectory, validationCount).Load();
-        ModelDataCheck.Check(model.Graph, test);
+        var sets = new DatasetSource(dataDirectory, validationCount).Load(model.Graph, metadata);
+        if (labelsRequired) sets.RequireLabels("measure accuracy");
+        var (train, validation, test) = sets;
+        ModelDataCheck.Check(model.Graph, validation);
         var normalization = ModelMetadata.ReadNormalization(metadata) ?? Normalization.FromTrainingSet(train);
         if (validation.Count == 0) throw new MixBitException("Calibration needs a validation split: give --validation a positive count.");
 
         var order = Enumerable.Range(0, validation.Count).ToArray();
         new SeededRandom(SeededRandom.Mix(seed, 0xCA1)).Shuffle(order);
-        int calibrationCount = Math.Min(validation.Count, options.CalibrationBatches * options.CalibrationBatchSize);
+        // Evaluating on the validation split too, calibration takes at most half of it (a small image folder's included).
+        int calibrationCount = Math.Min(split == EvaluationSplit.Validation ? Math.Max(1, validation.Count / 2) : validation.Count,
+            options.CalibrationBatches * options.CalibrationBatchSize);
         var calibration = validation.Subset(order[..calibrationCount]);
         ImageDataset evaluation;
         if (split == EvaluationSplit.Test)

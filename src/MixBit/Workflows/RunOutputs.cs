@@ -42,9 +42,6 @@ public static class RunOutputs
     public static string Describe(Data.Augmentation a)
         => a.IsIdentity ? "none" : $"crop (pad {a.PadPixels}){(a.HorizontalFlip ? " + flip" : "")}";
 
-    /// <summary>A folder as the options record it: its full path.</summary>
-    public static string Folder(string? path, string defaultPath) => Path.GetFullPath(path ?? defaultPath);
-
     private static bool SameFile(string a, string b)
     {
         static string Resolve(string p)

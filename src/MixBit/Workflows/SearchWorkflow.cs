@@ -60,7 +60,7 @@ public static class SearchWorkflow
         var strategy = StrategyFactory.Create(request.Strategy, request.Episodes, request.Seed, request.Ddpg);
         PrepareFolder(outDirectory, request, resume);
         var data = QuantizeWorkflow.Load(request.ModelPath, request.DataDirectory, request.ValidationCount, EvaluationSplit.Validation,
-            request.EvaluationImages, request.Options, seed: 0);
+            request.EvaluationImages, request.Options, seed: 0, labelsRequired: request.Reward == RewardKind.Accuracy || request.FinetuneImages > 0);
         var plan = DeploymentPlan.Build(data.Model.Graph);
         var space = new SearchSpace(plan, request.PinEnds);
         var evaluator = new PolicyEvaluator(data.Model, data.Normalization, data.Calibration, data.Evaluation, request.Options);

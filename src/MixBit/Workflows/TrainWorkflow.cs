@@ -31,19 +31,21 @@ public static class TrainWorkflow
         var checkpoint = new RunCheckpoint(request.OutputPath, ModelMetadata.TrainingOptions, OptionsOf(request), "training", LegacyOptionsJson(request));
         RunOutputs.Check([request.OutputPath, .. checkpoint.Files], [(request.InitialModelPath, "--model")], request.Force);
         var resumed = checkpoint.Open(request.Resume, request.Force);
-        var (train, validation, test) = request.Data.Load();
+        // A model that exists already fixes an image folder's image shape and class order.
+        var (existing, existingMetadata) = resumed is { } r ? (r.Model, r.Metadata)
+            : request.InitialModelPath is not null ? ModelFile.LoadWithMetadata(request.InitialModelPath) : (null, null);
+        var data = request.Data.Load(existing?.Graph, existingMetadata).RequireLabels("train");
+        var (train, validation, test) = data;
         var normalization = Normalization.FromTrainingSet(train);
         string optionsJson = checkpoint.OptionsJson;
 
         Model model;
-        if (resumed is { } r)
-            model = r.Model;
-        else if (request.InitialModelPath is not null)
-            model = ModelFile.Load(request.InitialModelPath);
+        if (existing is not null)
+            model = existing;
         else
         {
             var options = new ArchitectureOptions(request.Width, train.Height, train.Channels, train.ClassCount, request.Dropout);
-            if (train.Height != train.Width) throw new MixBitException("Built-in architectures need square images.");
+            if (train.Height != train.Width) throw new MixBitException($"Built-in architectures need square images; these are {train.Height}x{train.Width} pixels: crop or resize them to a square size.");
             model = Model.Initialize(ArchitectureRegistry.Build(request.Architecture, options), request.Options.Seed);
         }
         ModelDataCheck.Check(model.Graph, train);
@@ -54,7 +56,8 @@ public static class TrainWorkflow
 
         var metadata = resumed?.Metadata ?? new Dictionary<string, string>();
         metadata[ModelMetadata.Architecture] = model.Graph.Name;
-        metadata[ModelMetadata.Dataset] = "fashion-mnist";
+        metadata[ModelMetadata.Dataset] = data.Name;
+        ModelMetadata.WriteClassNames(metadata, train.ClassNames);
         metadata[ModelMetadata.TrainingOptions] = optionsJson;
         ModelMetadata.WriteNormalization(metadata, normalization);
 
@@ -104,7 +107,7 @@ public static class TrainWorkflow
         options["warm-up steps"] = o.WarmupSteps.ToString(CultureInfo.InvariantCulture);
         options["label smoothing"] = RunOutputs.Number(o.LabelSmoothing);
         options["--seed"] = o.Seed.ToString(CultureInfo.InvariantCulture);
-        options["--data"] = RunOutputs.Folder(r.Data.Directory, FashionMnist.DefaultDirectory);
+        options["--data"] = r.Data.Location;
         options["--validation"] = r.Data.ValidationCount.ToString(CultureInfo.InvariantCulture);
         options["validation split seed"] = r.Data.SplitSeed.ToString(CultureInfo.InvariantCulture);
         // Per-thread gradient partials are summed in a thread-count-dependent order: the bits depend on it.
