@@ -1,3 +1,4 @@
+using MixBit.Data;
 using MixBit.Memory;
 using MixBit.Nn;
 using MixBit.Nn.Graph;
@@ -9,7 +10,7 @@ namespace MixBit.Quantization;
 /// <summary>
 /// A float <see cref="Network"/> of a model with fake quantization for a <see cref="BitPolicy"/>, with one quantizer per
 /// tensor of the model's <see cref="DeploymentPlan"/> (named as the tensor), placed on the output of the op's last fused
-/// node: the network input at 8 bits on its calibrated range, every quantized layer's output after its fused BN and ReLU
+/// node: the network input at 8 bits on the grid of the raw pixels (<see cref="InputGrid"/>), every quantized layer's output after its fused BN and ReLU
 /// (<see cref="LayerChain"/>), every Add (after its fused ReLU) and average pool. Bits and signedness come from the plan
 /// (<see cref="DeploymentPlan.BitsOf"/>, <see cref="DeployedTensor.Signed"/>), so the fake-quant network and the memory
 /// model cannot disagree; a max pool shares its input's grid and has no quantizer of its own. Weights of every
@@ -27,7 +28,8 @@ public sealed class FakeQuantNetwork
     private readonly Dictionary<string, QuantizedWeightLayer> _weightLayers = new(StringComparer.Ordinal);
     private readonly List<BatchNorm2dLayer> _keptBatchNorms = [];
 
-    public FakeQuantNetwork(Model model, BitPolicy policy, QuantizationOptions options, int seed = 0, DeploymentPlan? plan = null)
+    /// <param name="normalization">The input normalisation the network is fed with; it fixes the input grid.</param>
+    public FakeQuantNetwork(Model model, BitPolicy policy, QuantizationOptions options, Normalization normalization, int seed = 0, DeploymentPlan? plan = null)
     {
         options.Validate();
         policy.ValidateFor(model.Graph);
@@ -41,7 +43,10 @@ public sealed class FakeQuantNetwork
         }
         _quantizerOfTensor = new ActivationQuantizer?[Plan.Tensors.Count];
         var input = Plan.InputTensor;
+        if (normalization.Channels != _graph.InputShape.Channels)
+            throw new MixBitException($"The normalisation has {normalization.Channels} channels, model '{_graph.Name}' takes {_graph.InputShape.Channels}.");
         InputQuantizer = _quantizerOfTensor[input.Id] = new ActivationQuantizer(input.Name, BitPolicy.InputBits, input.Signed);
+        InputQuantizer.Fix(InputGrid.Of(normalization));
         foreach (var op in Plan.Ops)
         {
             var t = Plan.Tensors[op.Output];

@@ -73,6 +73,27 @@ public sealed class QuantizedWeightLayer : Layer
     /// <summary>Forces the effective weights to be recomputed (after bits, options or weights changed outside training).</summary>
     public void Invalidate() => _stale = true;
 
+    /// <summary>
+    /// The weights on their integer grids, computed now from the current parameters with the grids the forward pass uses
+    /// (<see cref="WeightQuantizer.GridsFor"/>), and the effective float bias.
+    /// </summary>
+    public QuantizedWeights Quantized()
+    {
+        var folded = new float[_weight.Length];
+        FoldInto(folded);
+        var grids = Quantizer.GridsFor(folded, _outChannels);
+        var codes = new int[folded.Length];
+        int per = folded.Length / _outChannels;
+        var bias = new float[_outChannels];
+        for (int c = 0; c < _outChannels; c++)
+        {
+            var grid = grids.Length == 1 ? grids[0] : grids[c];
+            for (int i = c * per; i < (c + 1) * per; i++) codes[i] = grid.Quantize(folded[i]);
+            bias[c] = EffectiveBias(c);
+        }
+        return new QuantizedWeights(_outChannels, codes, grids, bias);
+    }
+
     /// <summary>Chooses the weight quantizer's clip ratios (MSE search) for the current folded weights.</summary>
     public void Calibrate()
     {
@@ -131,11 +152,14 @@ public sealed class QuantizedWeightLayer : Layer
         FoldInto(_effWeight.Span);
         if (Enabled) Quantizer.Quantize(_effWeight.Span, _outChannels, _effWeight.Span, _mask.Span);
         if (_effBias is null) return;
-        for (int c = 0; c < _outChannels; c++)
-        {
-            float b = _bias?.Data[c] ?? 0f;
-            _effBias.Data[c] = _bn is null ? b : _bn.Beta.Data[c] + (b - _bn.RunningMean.Data[c]) * _k[c];
-        }
+        for (int c = 0; c < _outChannels; c++) _effBias.Data[c] = EffectiveBias(c);
+    }
+
+    /// <summary>b_eff[c] = beta + (b - mean) * k (BN folded) or b (0 without bias); needs <see cref="_k"/> from <see cref="FoldInto"/>.</summary>
+    private float EffectiveBias(int c)
+    {
+        float b = _bias?.Data[c] ?? 0f;
+        return _bn is null ? b : _bn.Beta.Data[c] + (b - _bn.RunningMean.Data[c]) * _k[c];
     }
 
     private void UpdateStatistics(Tensor y)
