@@ -10,14 +10,16 @@ namespace MixBit.Integer;
 /// <see cref="QuantizedWeightLayer.Quantized"/> (weights), so the integer model computes what the fake-quant network
 /// computes up to rounding. Per output channel c of a layer with input scale s_in, weight scale s_w[c], output scale s_out:
 /// <list type="bullet">
-/// <item>BatchNorm folded: M[c] = s_in * s_w[c] / s_out, Bias[c] = round(b_eff[c] / (s_in * s_w[c])).</item>
+/// <item>BatchNorm folded: M[c] = s_in * s_w[c] / s_out, Bias[c] = round(b_eff[c] / (s_in * s_w[c])) (<see cref="IntegerBias"/>,
+/// the bias the fake-quant network adds too).</item>
 /// <item>BatchNorm kept (ICN): with k = gamma / sqrt(var + eps) and t = beta - k * mean, the layer computes
 /// k * (s_in * s_w * (sum + B)) with B = (b + t / k) / (s_in * s_w); so M[c] = |k| * s_in * s_w / s_out and
 /// Bias[c] = round(sign(k) * B), and a negative k flips the channel's weight codes (narrow-range grids are symmetric).</item>
-/// <item>A channel whose output does not depend on its input (all weight codes 0, or k = 0) is the constant v:
-/// weights 0, M = 1 (M0 = 2^30, n = 30) and Bias = round(v / s_out).</item>
+/// <item>A channel whose output does not depend on its input (all weight codes 0, or k = 0) is the constant v = k * b_q + t
+/// (b_q the quantized bias of <see cref="IntegerBias"/>; v = t when k = 0): weights 0, M = 1 (M0 = 2^30, n = 30) and
+/// Bias = round(v / s_out).</item>
 /// </list>
-/// Biases round half away from zero. Every layer's accumulator bound is checked: |Bias| + sum |w| * max|x - z_in| must stay
+/// Every layer's accumulator bound is checked: |Bias| + sum |w| * max|x - z_in| must stay
 /// below 2^31 and, times M, below 2^31 too (so the requantized value never wraps); a layer that could overflow is refused
 /// by name. Options without an integer form (asymmetric or k-means weights) are refused with one message.
 /// </summary>
@@ -69,7 +71,7 @@ public static class IntegerConverter
         var weights = network.WeightLayers[op.Name].Quantized();
         var input = tensors[op.Inputs[0]];
         var output = tensors[op.Output];
-        var (bnScale, bnShift) = KeptBatchNorm(network, op);
+        var keptBatchNorm = network.KeptBatchNorm(op.Name);
         int outChannels = op.OutputChannels, per = weights.PerChannel;
         var codes = (int[])weights.Codes.Clone();
         var bias = new int[outChannels];
@@ -77,15 +79,16 @@ public static class IntegerConverter
         for (int c = 0; c < outChannels; c++)
         {
             var channel = codes.AsSpan(c * per, per);
-            double k = bnScale?[c] ?? 1.0, t = bnShift?[c] ?? 0.0;
+            var (k, t) = keptBatchNorm?.Affine(c) ?? (1.0, 0.0);
             double accumulatorScale = input.Scale * weights.Grid(c).Scale;
             if (k == 0 || !channel.ContainsAnyExcept(0))
             {
-                // Constant channel: k * b + t (b is the layer's bias, BN folded in when folded).
+                // Constant channel: k * b_q + t, with b_q the quantized bias the fake-quant network adds (b with BN folded in when folded).
                 channel.Clear();
                 multipliers[c] = FixedPointMultiplier.FromReal(1.0);
+                double value = k == 0 ? t : k * IntegerBias.Quantized(weights.Bias[c], t / k, accumulatorScale) + t;
                 // Beyond the grid by one code at most: the clamp after the requantization cuts it to the grid anyway.
-                bias[c] = (int)Math.Clamp(Math.Round((k * weights.Bias[c] + t) / output.Scale, MidpointRounding.AwayFromZero), output.Min - 1, output.Max + 1);
+                bias[c] = (int)Math.Clamp(Math.Round(value / output.Scale, MidpointRounding.AwayFromZero), output.Min - 1, output.Max + 1);
                 continue;
             }
             int sign = k < 0 ? -1 : 1;
@@ -94,7 +97,7 @@ public static class IntegerConverter
             if (real >= FixedPointMultiplier.Limit)
                 throw new MixBitException($"Layer '{op.Name}' channel {c}: the requantization multiplier {real:G3} is 2^30 or more; its output grid is far finer than its input and weights allow.");
             multipliers[c] = FixedPointMultiplier.FromReal(real);
-            bias[c] = RoundBias(op, sign * (weights.Bias[c] + t / k) / accumulatorScale);
+            bias[c] = CheckedBias(op, sign * IntegerBias.Steps(weights.Bias[c], t / k, accumulatorScale));
         }
         CheckAccumulatorBound(op, codes, per, bias, multipliers, input);
 
@@ -106,23 +109,6 @@ public static class IntegerConverter
         return new QuantizedLayer(op.Name, op.Kind, input.Id, output.Id, window, groups, outChannels, inPerGroup,
             network.Policy[op.Name].WeightBits, BitPacking.Pack(stored, network.Policy[op.Name].WeightBits, signed: true),
             bias, multipliers, input.ZeroPoint, output.ZeroPoint, activationMin, activationMax);
-    }
-
-    /// <summary>A kept BatchNorm's per-channel factor k = gamma / sqrt(var + eps) and shift t = beta - k * mean; nulls when folded or absent.</summary>
-    private static (double[]? Scale, double[]? Shift) KeptBatchNorm(FakeQuantNetwork network, DeployedOp op)
-    {
-        if (op.BatchNorm is not { } spec || network.Options.BatchNorm != BatchNormMode.Keep) return (null, null);
-        var node = network.Model.Graph.Nodes[op.FusedNodes[1]];
-        float[] P(string s) => network.Model.Parameter(node.ParameterName(s)).Span.ToArray();
-        float[] gamma = P("weight"), beta = P("bias"), mean = P("running_mean"), variance = P("running_var");
-        var k = new double[spec.Channels];
-        var t = new double[spec.Channels];
-        for (int c = 0; c < k.Length; c++)
-        {
-            k[c] = gamma[c] / Math.Sqrt(variance[c] + (double)spec.Epsilon);
-            t[c] = beta[c] - k[c] * mean[c];
-        }
-        return (k, t);
     }
 
     /// <summary>The output grid's bounds, narrowed by a fused ReLU6 (or any bounded ReLU) to the code of its upper clip.</summary>
@@ -189,13 +175,12 @@ public static class IntegerConverter
         }
     }
 
-    /// <summary>round(steps) half away from zero; refused (naming the layer) beyond int32.</summary>
-    private static int RoundBias(DeployedOp op, double steps)
+    /// <summary>The integer bias (<see cref="IntegerBias.Steps"/>); refused, naming the layer, beyond int32.</summary>
+    private static int CheckedBias(DeployedOp op, double steps)
     {
-        double r = Math.Round(steps, MidpointRounding.AwayFromZero);
-        if (!(Math.Abs(r) <= int.MaxValue))
+        if (!(Math.Abs(steps) <= int.MaxValue))
             throw new MixBitException($"Layer '{op.Name}' has a bias of {steps:G3} accumulator steps, beyond int32: its weight scale is too small for its bias. Use more weight bits for it, or retrain with smaller biases.");
-        return (int)r;
+        return (int)steps;
     }
 
     private static QuantizedAdd ConvertAdd(DeployedOp op, QuantizedTensor[] tensors)

@@ -27,6 +27,7 @@ public sealed class FakeQuantNetwork
     private readonly ActivationQuantizer?[] _quantizerOfTensor;
     private readonly Dictionary<string, QuantizedWeightLayer> _weightLayers = new(StringComparer.Ordinal);
     private readonly List<BatchNorm2dLayer> _keptBatchNorms = [];
+    private readonly Dictionary<string, BatchNormParameters> _keptBatchNormOf = new(StringComparer.Ordinal);
 
     /// <param name="normalization">The input normalisation the network is fed with; it fixes the input grid.</param>
     public FakeQuantNetwork(Model model, BitPolicy policy, QuantizationOptions options, Normalization normalization, int seed = 0, DeploymentPlan? plan = null)
@@ -76,6 +77,9 @@ public sealed class FakeQuantNetwork
 
     public IReadOnlyDictionary<string, QuantizedWeightLayer> WeightLayers => _weightLayers;
 
+    /// <summary>The BatchNorm kept beside layer <paramref name="layer"/> (not folded), or null.</summary>
+    public BatchNormParameters? KeptBatchNorm(string layer) => _keptBatchNormOf.GetValueOrDefault(layer);
+
     /// <summary>Turns weight quantization on or off (off: float weights, BN still folded if so chosen).</summary>
     public bool QuantizeWeights
     {
@@ -115,14 +119,17 @@ public sealed class FakeQuantNetwork
         if (_groupOfMain.TryGetValue(i, out var g))
         {
             MixBit.Tensors.Tensor? bias = node.Spec is Conv2dSpec { HasBias: true } or LinearSpec { HasBias: true } ? model.Parameter(node.ParameterName("bias")) : null;
-            FoldedBatchNorm? bn = null;
-            if (g.BatchNorm is { } b && _foldedBatchNorms.Contains(b))
+            var bn = g.BatchNorm is { } b ? BatchNormParameters.Of(model, _graph.Nodes[b]) : null;
+            bool folded = bn is not null && _foldedBatchNorms.Contains(g.BatchNorm!.Value);
+            var w = new QuantizedWeightLayer(node.Name, node.Spec, model.Parameter(node.ParameterName("weight")), bias, folded ? bn : null, new WeightQuantizer(8, Options));
+            // The integer model's bias: whole accumulator steps of the input grid's scale times the weight scale.
+            var inputQuantizer = _quantizerOfTensor[Plan.Tensors[Plan.Op(node.Name).Inputs[0]].GridOf]!;
+            w.InputScale = () => inputQuantizer.Enabled ? inputQuantizer.Grid.Scale : null;
+            if (bn is not null && !folded)
             {
-                var bnNode = _graph.Nodes[b];
-                MixBit.Tensors.Tensor P(string s) => model.Parameter(bnNode.ParameterName(s));
-                bn = new FoldedBatchNorm(bnNode.Name, (BatchNorm2dSpec)bnNode.Spec, P("weight"), P("bias"), P("running_mean"), P("running_var"));
+                _keptBatchNormOf[node.Name] = bn;
+                w.BiasOffset = c => bn.Affine(c) is var (k, t) && k != 0 ? t / k : 0;
             }
-            var w = new QuantizedWeightLayer(node.Name, node.Spec, model.Parameter(node.ParameterName("weight")), bias, bn, new WeightQuantizer(8, Options));
             _weightLayers[node.Name] = w;
             layer = w;
         }

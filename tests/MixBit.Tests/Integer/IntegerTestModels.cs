@@ -125,20 +125,6 @@ internal static class IntegerTestModels
             KeyValuePair.Create(l, new LayerBits(bits[rng.Next(3)], bits[rng.Next(3)]))));
     }
 
-    /// <summary>Pixels of images [0, count) in NHWC order, as the integer model takes them.</summary>
-    public static byte[] Nhwc(ImageDataset data, int count)
-    {
-        int c = data.Channels, hw = data.Height * data.Width;
-        var pixels = new byte[count * data.SampleSize];
-        for (int i = 0; i < count; i++)
-        {
-            var image = data.Image(i);
-            for (int ch = 0; ch < c; ch++)
-                for (int p = 0; p < hw; p++) pixels[i * data.SampleSize + p * c + ch] = image[ch * hw + p];
-        }
-        return pixels;
-    }
-
     /// <summary>
     /// The fake-quant network's codes of every plan tensor for images [0, count), NHWC per image, from one forward without
     /// fusion: code = round(value / scale) + zero point of the tensor's grid. The input's codes are the pixels themselves.

@@ -40,7 +40,7 @@ public class FakeQuantNetworkTests
         var pw = graph.Nodes[graph.IndexOf("pw")];
         var bnNode = graph.Nodes[graph.IndexOf("pw.bn")];
         Tensor P(string n) => model.Parameter(n);
-        var bn = new FoldedBatchNorm("pw.bn", (BatchNorm2dSpec)bnNode.Spec, P("pw.bn.weight"), P("pw.bn.bias"), P("pw.bn.running_mean"), P("pw.bn.running_var"));
+        var bn = new BatchNormParameters("pw.bn", (BatchNorm2dSpec)bnNode.Spec, P("pw.bn.weight"), P("pw.bn.bias"), P("pw.bn.running_mean"), P("pw.bn.running_var"));
         var layer = new QuantizedWeightLayer("pw", pw.Spec, P("pw.weight"), P("pw.bias"), bn, new WeightQuantizer(8, new QuantizationOptions()))
             { Enabled = false, FreezeStatistics = true };
         GradientChecker.Check(layer, [GradientChecker.Random(2, 2, 6, 3, 3)]);
