@@ -6,6 +6,7 @@ using MixBit.Tensors;
 //   --reference [--rounds N] [--no-write]   MixBit vs PyTorch vs ONNX Runtime on the reference CNN -> docs/BENCHMARKS.md
 //   --quick                                 MixBit alone, both GEMM backends
 //   --profile [--blas]                      per-layer times of a training step
+//   --integer [--models A.mbq B.mbq] [--rounds N] [--profile]   integer engine vs ONNX Runtime on the QDQ export
 string root = FindRepoRoot();
 int Rounds() => args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).DefaultIfEmpty(3).First();
 Workers.Count = 2;
@@ -21,13 +22,14 @@ if (args.Contains("--quick"))
     return 0;
 }
 if (args.Contains("--quantize")) return QuantizeBench.Run(args, root);
+if (args.Contains("--integer")) return IntegerBench.Run(args, root);
 if (args.Contains("--profile"))
 {
     Gemm.Backend = args.Contains("--blas") ? GemmBackend.OpenBlas : GemmBackend.Managed;
     Profile.Run(ReferenceCnn.Build(), 64, 20);
     return 0;
 }
-Console.Error.WriteLine("usage: MixBit.Bench --reference [--rounds N] [--no-write] | --quick | --profile [--blas]");
+Console.Error.WriteLine("usage: MixBit.Bench --reference [--rounds N] [--no-write] | --quick | --profile [--blas] | --integer [--models A.mbq ...] [--rounds N] [--profile]");
 return 1;
 
 static string FindRepoRoot()

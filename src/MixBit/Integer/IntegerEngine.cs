@@ -32,12 +32,17 @@ public sealed class IntegerEngine
             _ => throw new ArgumentException($"Unknown op {op.GetType().Name}."),
         }).ToArray();
         _columnShorts = _kernels.Max(k => k.ColumnShorts);
+        OpTicks = new long[_kernels.Length];
     }
 
     /// <summary>Use the AVX2 kernels where the CPU has them (default); false runs the scalar reference kernels.</summary>
     public bool UseSimd { get; set; } = true;
 
     public QuantizedModel Model { get; }
+
+    /// <summary>When set, each op's time accumulates in <see cref="OpTicks"/> (Stopwatch ticks, all workers summed).</summary>
+    public bool Profiling { get; set; }
+    public long[] OpTicks { get; }
 
     public int InputElements => Model.Input.Elements;
     public int OutputElements => Model.Output.Elements;
@@ -92,7 +97,12 @@ public sealed class IntegerEngine
     {
         var input = arena.Tensors[0];
         for (int i = 0; i < image.Length; i++) input[i] = image[i];
-        foreach (var k in _kernels) RunKernel(k, arena);
+        for (int k = 0; k < _kernels.Length; k++)
+        {
+            long t0 = Profiling ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+            RunKernel(_kernels[k], arena);
+            if (Profiling) Interlocked.Add(ref OpTicks[k], System.Diagnostics.Stopwatch.GetTimestamp() - t0);
+        }
     }
 
     private void RunKernel(OpKernel kernel, EngineArena arena)

@@ -123,25 +123,43 @@ internal sealed class LayerKernel : OpKernel
             }
     }
 
-    /// <summary>Rows of 2 * pairs int16 (the last one 0 when K is odd) for output pixels [p0, p0 + rows) of group g.</summary>
-    private void Im2Col(short[] x, int g, int p0, int rows, short[] columns)
+    /// <summary>
+    /// Rows of 2 * pairs int16 (the last one 0 when K is odd) for output pixels [p0, p0 + rows) of group g; padded taps 0.
+    /// The in-bounds taps of one kernel row are contiguous in NHWC when groups = 1 and dilation = 1 (one copy of
+    /// taps * in shorts), otherwise one copy per tap.
+    /// </summary>
+    private unsafe void Im2Col(short[] x, int g, int p0, int rows, short[] columns)
     {
         var win = _window;
-        int stride = 2 * _pairs;
+        int stride = 2 * _pairs, cpg = _inPerGroup;
+        bool contiguous = _groups == 1 && win.DilationW == 1;
         columns.AsSpan(0, rows * stride).Clear();
-        for (int r = 0; r < rows; r++)
+        fixed (short* xp = x)
+        fixed (short* cp = columns)
         {
-            int oy = (p0 + r) / _outW, ox = (p0 + r) % _outW;
-            var (ky0, ky1) = KernelWindow.ValidTaps(oy, win.StrideH, win.PadTop, win.DilationH, win.KernelH, _inH);
-            var (kx0, kx1) = KernelWindow.ValidTaps(ox, win.StrideW, win.PadLeft, win.DilationW, win.KernelW, _inW);
-            for (int ky = ky0; ky < ky1; ky++)
-                for (int kx = kx0; kx < kx1; kx++)
+            for (int r = 0; r < rows; r++)
+            {
+                int oy = (p0 + r) / _outW, ox = (p0 + r) % _outW;
+                var (ky0, ky1) = KernelWindow.ValidTaps(oy, win.StrideH, win.PadTop, win.DilationH, win.KernelH, _inH);
+                var (kx0, kx1) = KernelWindow.ValidTaps(ox, win.StrideW, win.PadLeft, win.DilationW, win.KernelW, _inW);
+                int ix0 = ox * win.StrideW - win.PadLeft;
+                short* row = cp + r * stride;
+                for (int ky = ky0; ky < ky1; ky++)
                 {
-                    int iy = oy * win.StrideH - win.PadTop + ky * win.DilationH, ix = ox * win.StrideW - win.PadLeft + kx * win.DilationW;
-                    x.AsSpan((iy * _inW + ix) * _inC + g * _inPerGroup, _inPerGroup)
-                        .CopyTo(columns.AsSpan(r * stride + (ky * win.KernelW + kx) * _inPerGroup));
+                    short* source = xp + (oy * win.StrideH - win.PadTop + ky * win.DilationH) * _inW * _inC + g * cpg;
+                    if (contiguous)
+                        Copy(source + (ix0 + kx0) * _inC, row + (ky * win.KernelW + kx0) * cpg, (kx1 - kx0) * cpg);
+                    else
+                        for (int kx = kx0; kx < kx1; kx++)
+                            Copy(source + (ix0 + kx * win.DilationW) * _inC, row + (ky * win.KernelW + kx) * cpg, cpg);
                 }
+            }
         }
+    }
+
+    private static unsafe void Copy(short* source, short* destination, int count)
+    {
+        for (int i = 0; i < count; i++) destination[i] = source[i];
     }
 
     /// <summary>

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using MixBit.Data;
+using MixBit.Integer;
+using MixBit.Models.Onnx;
+using MixBit.Tensors;
+
+namespace MixBit.Bench;
+
+/// <summary>
+/// The integer engine against ONNX Runtime running the QDQ export of the same integer model, on the Fashion-MNIST test
+/// set, 2 threads each, alternating rounds in the same run; medians and their ratio. --profile prints the engine's time
+/// per op instead.
+/// </summary>
+public static class IntegerBench
+{
+    private const int OrtBatch = 256;
+
+    public static int Run(string[] args, string repoRoot)
+    {
+        string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).DefaultIfEmpty(fallback).First();
+        var paths = args.SkipWhile(a => a != "--models").Skip(1).TakeWhile(a => !a.StartsWith("--")).ToArray();
+        if (paths.Length == 0) paths = [Arg("--model", Path.Combine(repoRoot, "runs", "default", "w8a8.mbq"))];
+        int rounds = int.Parse(Arg("--rounds", "5"), CultureInfo.InvariantCulture);
+        var test = FashionMnist.Load(null).Test;
+        var rows = new List<string>();
+        foreach (var path in paths)
+        {
+            var model = QuantizedModelFile.Load(path);
+            var engine = new IntegerEngine(model);
+            var nhwc = ImagePixels.Nhwc(test);
+            var outputs = new int[test.Count * engine.OutputElements];
+            if (args.Contains("--profile")) { Profile(engine, nhwc, test.Count, outputs); continue; }
+
+            using var options = new SessionOptions { IntraOpNumThreads = 2, InterOpNumThreads = 1 };
+            using var session = new InferenceSession(QdqExporter.Export(model).ToByteArray(), options);
+            var nchw = test.Pixels.ToArray();
+            var ours = new List<double>();
+            var ort = new List<double>();
+            engine.Run(nhwc, test.Count, outputs); // warm-up: JIT and arenas
+            OrtImagesPerSecond(session, nchw, test);
+            for (int r = 0; r < rounds; r++)
+            {
+                var clock = Stopwatch.StartNew();
+                engine.Run(nhwc, test.Count, outputs);
+                ours.Add(test.Count / clock.Elapsed.TotalSeconds);
+                ort.Add(OrtImagesPerSecond(session, nchw, test));
+                Console.Error.WriteLine($"{Path.GetFileName(path)} round {r + 1}/{rounds}: integer engine {ours[^1]:F0} img/s, ONNX Runtime {ort[^1]:F0} img/s");
+            }
+            double a = Median(ours), b = Median(ort);
+            rows.Add(string.Create(CultureInfo.InvariantCulture, $"| {Path.GetFileName(path)} | {model.FlashBytes:N0} | {a:F0} | {b:F0} | {a / b:F2}x |"));
+        }
+        if (rows.Count == 0) return 0;
+        Console.WriteLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {ReferenceComparison.Machine()}; Fashion-MNIST test set ({test.Count:N0} images), 2 threads each, median of {rounds} alternating rounds; ONNX Runtime 1.31.1 on the QDQ export, batches of {OrtBatch} uint8 images, default graph optimisations.");
+        Console.WriteLine();
+        Console.WriteLine("| integer model | FLASH B | integer engine img/s | ONNX Runtime (QDQ) img/s | ratio |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var row in rows) Console.WriteLine(row);
+        return 0;
+    }
+
+    private static double OrtImagesPerSecond(InferenceSession session, byte[] nchw, ImageDataset test)
+    {
+        int size = test.SampleSize;
+        var clock = Stopwatch.StartNew();
+        using var runOptions = new RunOptions();
+        for (int start = 0; start < test.Count; start += OrtBatch)
+        {
+            int n = Math.Min(OrtBatch, test.Count - start);
+            using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<byte>(nchw, start * size, n * size), [n, test.Channels, test.Height, test.Width]);
+            using var results = session.Run(runOptions, [QdqExporter.InputName], [input], [QdqExporter.OutputName]);
+        }
+        return test.Count / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Per-op time of the engine on one thread: the minimum over 7 runs of 1,000 images (a shared machine preempts runs at random).</summary>
+    private static void Profile(IntegerEngine engine, byte[] nhwc, int count, int[] outputs)
+    {
+        Workers.Count = 1;
+        count = Math.Min(count, 1000);
+        var best = Enumerable.Repeat(long.MaxValue, engine.OpTicks.Length).ToArray();
+        engine.Profiling = true;
+        for (int r = 0; r < 8; r++)
+        {
+            Array.Clear(engine.OpTicks);
+            engine.Run(nhwc, count, outputs);
+            if (r == 0) continue; // warm-up
+            for (int o = 0; o < best.Length; o++) best[o] = Math.Min(best[o], engine.OpTicks[o]);
+        }
+        double total = best.Sum() * 1e6 / Stopwatch.Frequency / count;
+        Console.WriteLine($"{total:F1} us per image on 1 thread ({1e6 / total:F0} img/s); per op (us per image, best of 7 runs of {count}):");
+        for (int o = 0; o < best.Length; o++)
+        {
+            var op = engine.Model.Ops[o];
+            double us = best[o] * 1e6 / Stopwatch.Frequency / count;
+            Console.WriteLine($"  {op.Name,-20} {op.Kind,-16} {us,8:F2} us  {100 * us / total,5:F1} %");
+        }
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+}
