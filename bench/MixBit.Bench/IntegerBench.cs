@@ -18,6 +18,50 @@ public static class IntegerBench
 {
     private const int OrtBatch = 256;
 
+    /// <summary>
+    /// Converts a model file as `mixbit convert` does (--policy P.json or --w-bits/--a-bits, else the policy a fine-tuned
+    /// model stores) and runs its QDQ export in ONNX Runtime on the test set: top-1 agreement with the fake-quant network
+    /// and with the integer engine.
+    /// </summary>
+    public static int Agreement(string[] args)
+    {
+        string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        int? Bits(string name) => Arg(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : null;
+        string folder = Directory.CreateTempSubdirectory("mixbit-qdq-").FullName;
+        try
+        {
+            var request = new MixBit.Workflows.ConvertRequest(Arg("--model") ?? throw new ArgumentException("--model M.onnx"),
+                new MixBit.Workflows.PolicySource(Arg("--policy"), Bits("--w-bits"), Bits("--a-bits")), new MixBit.Quantization.QuantizationOptions(),
+                Path.Combine(folder, "m.mbq"), QdqPath: Path.Combine(folder, "m.onnx"));
+            var o = MixBit.Workflows.ConvertWorkflow.Run(request);
+            var test = FashionMnist.Load(null).Test;
+            using var options = new SessionOptions { IntraOpNumThreads = 2, InterOpNumThreads = 1 };
+            using var session = new InferenceSession(o.QdqPath!, options);
+            var nchw = test.Pixels.ToArray();
+            int classes = o.Model.Output.Elements, agreeFake = 0, agreeInteger = 0, correct = 0;
+            var integer = IntegerEvaluation.Run(new IntegerEngine(o.Model), test);
+            using var runOptions = new RunOptions();
+            for (int start = 0; start < test.Count; start += OrtBatch)
+            {
+                int n = Math.Min(OrtBatch, test.Count - start);
+                using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<byte>(nchw, start * test.SampleSize, n * test.SampleSize), [n, test.Channels, test.Height, test.Width]);
+                using var results = session.Run(runOptions, [QdqExporter.InputName], [input], [QdqExporter.OutputName]);
+                var logits = results[0].GetTensorDataAsSpan<float>();
+                for (int i = 0; i < n; i++)
+                {
+                    int predicted = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits.Slice(i * classes, classes));
+                    if (predicted == o.Fidelity.FakeQuantPredicted[start + i]) agreeFake++;
+                    if (predicted == integer.Predicted(start + i)) agreeInteger++;
+                    if (predicted == test.Label(start + i)) correct++;
+                }
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{o.PolicySummary}: ONNX Runtime on the QDQ export: accuracy {100.0 * correct / test.Count:F2} %, top-1 agreement with the fake-quant model {100.0 * agreeFake / test.Count:F2} %, with the integer engine {100.0 * agreeInteger / test.Count:F2} %; fake-quant {100 * o.Fidelity.FakeQuantAccuracy:F2} %, integer {100 * o.Fidelity.IntegerAccuracy:F2} % ({test.Count:N0} test images)"));
+            return 0;
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
     public static int Run(string[] args, string repoRoot)
     {
         string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).DefaultIfEmpty(fallback).First();

@@ -7,6 +7,7 @@ using MixBit.Tensors;
 //   --quick                                 MixBit alone, both GEMM backends
 //   --profile [--blas]                      per-layer times of a training step
 //   --integer [--models A.mbq B.mbq] [--rounds N] [--profile]   integer engine vs ONNX Runtime on the QDQ export
+//   --qdq-agreement --model M.onnx [--policy P.json | --w-bits B --a-bits B]   ONNX Runtime on the QDQ export vs fake quantization
 //   --test-vectors DIR                      golden integer-op vectors (C headers) for the C runtime's tests
 string root = FindRepoRoot();
 int Rounds() => args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).DefaultIfEmpty(3).First();
@@ -24,6 +25,7 @@ if (args.Contains("--quick"))
 }
 if (args.Contains("--quantize")) return QuantizeBench.Run(args, root);
 if (args.Contains("--integer")) return IntegerBench.Run(args, root);
+if (args.Contains("--qdq-agreement")) return IntegerBench.Agreement(args);
 if (args.SkipWhile(a => a != "--test-vectors").Skip(1).FirstOrDefault() is { } vectors)
 {
     Console.WriteLine($"wrote {MixBit.Integer.IntegerTestVectors.Write(vectors).Count} files to {vectors}");

@@ -16,7 +16,9 @@ public sealed record IntegerPredictions(int[] OutputCodes, int Classes, float Ac
 
 /// <summary>How closely the integer model follows the fake-quant network it came from, on the same images.</summary>
 /// <param name="MaxLogitDifference">Largest |integer logit code - fake-quant logit code| over all images and classes (LSB).</param>
-public sealed record IntegerFidelity(int Images, float IntegerAccuracy, float FakeQuantAccuracy, float Agreement, int MaxLogitDifference, double IntegerImagesPerSecond)
+/// <param name="FakeQuantPredicted">The fake-quant network's top-1 class per image (to compare other runtimes with).</param>
+public sealed record IntegerFidelity(int Images, float IntegerAccuracy, float FakeQuantAccuracy, float Agreement, int MaxLogitDifference,
+    double IntegerImagesPerSecond, int[] FakeQuantPredicted)
 {
     public float AccuracyDifferencePoints => 100 * (IntegerAccuracy - FakeQuantAccuracy);
 }
@@ -51,10 +53,11 @@ public static class IntegerEvaluation
         var output = engine.Model.Output;
         var logits = FakeQuantLogits(network, data, normalization, batchSize);
         int classes = integer.Classes, agree = 0, fakeCorrect = 0, maxDifference = 0;
+        var fakePredicted = new int[data.Count];
         for (int i = 0; i < data.Count; i++)
         {
             var row = logits.AsSpan(i * classes, classes);
-            int predicted = TensorPrimitives.IndexOfMax(row);
+            int predicted = fakePredicted[i] = TensorPrimitives.IndexOfMax(row);
             if (predicted == data.Label(i)) fakeCorrect++;
             if (predicted == integer.Predicted(i)) agree++;
             for (int k = 0; k < classes; k++)
@@ -63,7 +66,8 @@ public static class IntegerEvaluation
                 maxDifference = Math.Max(maxDifference, Math.Abs(code - integer.OutputCodes[i * classes + k]));
             }
         }
-        return new IntegerFidelity(data.Count, integer.Accuracy, (float)fakeCorrect / data.Count, (float)agree / data.Count, maxDifference, integer.ImagesPerSecond);
+        return new IntegerFidelity(data.Count, integer.Accuracy, (float)fakeCorrect / data.Count, (float)agree / data.Count, maxDifference,
+            integer.ImagesPerSecond, fakePredicted);
     }
 
     /// <summary>The fake-quant network's logits [images, classes] on <paramref name="data"/>.</summary>
