@@ -58,4 +58,30 @@ public class IntegerEngineTests(ITestOutputHelper output)
         var all = BitPolicy.AllowedBits;
         Assert.All(all.SelectMany(a => all.SelectMany(w => all.Select(y => (a, w, y)))), t => Assert.Contains(t, triples));
     }
+
+    /// <summary>
+    /// Whole random models, batch-run on all workers: the SIMD and scalar engines give the same logits, and those agree
+    /// with the fake-quant network's top-1 on at least 99 % of the images (the largest logit difference is reported).
+    /// </summary>
+    [Fact]
+    public void Whole_models_agree_with_the_fake_quant_network_and_simd_equals_scalar()
+    {
+        var rng = new Random(12);
+        int images = 0, agree = 0, maxDifference = 0;
+        for (int trial = 0; trial < 12; trial++)
+        {
+            var graph = IntegerTestModels.Random(rng, trial);
+            var c = IntegerTestModels.Calibrated(graph, IntegerTestModels.RandomPolicy(graph, rng), new QuantizationOptions(), seed: 100 + trial);
+            var engine = new IntegerEngine(c.Quantized);
+            var f = IntegerEvaluation.Compare(c.Network, engine, c.Images, c.Normalization);
+            var simd = IntegerEvaluation.Run(engine, c.Images).OutputCodes;
+            engine.UseSimd = false;
+            Assert.Equal(simd, IntegerEvaluation.Run(engine, c.Images).OutputCodes);
+            images += f.Images;
+            agree += (int)Math.Round(f.Agreement * f.Images);
+            maxDifference = Math.Max(maxDifference, f.MaxLogitDifference);
+        }
+        output.WriteLine($"top-1 agreement {agree} of {images}, largest logit difference {maxDifference} LSB");
+        Assert.True(agree >= images * 0.99, $"top-1 agreement {agree} of {images}");
+    }
 }
