@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -98,6 +99,7 @@ public readonly record struct FixedPointMultiplier(int M0, int Shift)
             (_shiftEven, _shiftOdd) = (Vector256.Create(shift[0], shift[2], shift[4], shift[6]), Vector256.Create(shift[1], shift[3], shift[5], shift[7]));
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<int> Requantize(Vector256<int> acc)
         {
             // vpmuldq multiplies the even int32 lanes into int64; the odd lanes are moved down by 32 bits first.
