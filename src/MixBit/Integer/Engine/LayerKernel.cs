@@ -27,7 +27,10 @@ internal sealed class LayerKernel : OpKernel
 
     // SIMD layout: per group, pairs x padded output channels of int16 pairs; bias and multipliers per padded channel.
     private readonly int _pairs, _outPadded;
-    private readonly bool _directRows;
+    private readonly RowSource _rows;
+    private readonly int _planeH, _planeW;
+    // Byte offset of input pair j from its row's base: 4j for contiguous rows, (ky * plane width + 2m) * 2 on a plane.
+    private readonly int[] _pairOffsets;
     private readonly int[] _pairedWeights, _paddedBias;
     private readonly FixedPointMultiplier.Lanes[] _lanes;
 
@@ -45,9 +48,23 @@ internal sealed class LayerKernel : OpKernel
         _k = _inPerGroup * _window.Taps;
         _weights = layer.WeightCodes();
 
-        _pairs = (_k + 1) / 2;
+        var win = _window;
+        _rows = _groups == 1 && win is { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, HasPadding: false } ? RowSource.Input
+            : _groups == 1 && _inC == 1 && win.DilationH == 1 && win.DilationW == 1 ? RowSource.Plane
+            : RowSource.Im2Col;
+        // On a plane, each kernel row is its own run of pairs (the odd one out reads one column further, times 0).
+        int pairsPerRow = (win.KernelW + 1) / 2;
+        _pairs = _rows == RowSource.Plane ? win.KernelH * pairsPerRow : (_k + 1) / 2;
+        (_planeH, _planeW) = (_inH + win.PadTop + win.PadBottom, _inW + win.PadLeft + win.PadRight + 1);
+        _pairOffsets = Enumerable.Range(0, _pairs)
+            .Select(j => _rows == RowSource.Plane ? (j / pairsPerRow * _planeW + 2 * (j % pairsPerRow)) * sizeof(short) : 4 * j).ToArray();
+        int WeightOfPair(int oc, int j, int half)
+        {
+            if (_rows != RowSource.Plane) return 2 * j + half < _k ? _weights[oc * _k + 2 * j + half] : 0;
+            int kx = 2 * (j % pairsPerRow) + half;
+            return kx < win.KernelW ? _weights[oc * _k + j / pairsPerRow * win.KernelW + kx] : 0;
+        }
         _outPadded = (_outPerGroup + Lanes - 1) / Lanes * Lanes;
-        _directRows = _groups == 1 && _window is { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, HasPadding: false };
         _pairedWeights = new int[_groups * _pairs * _outPadded];
         _paddedBias = new int[_groups * _outPadded];
         _lanes = new FixedPointMultiplier.Lanes[_groups * _outPadded / Lanes];
@@ -58,10 +75,7 @@ internal sealed class LayerKernel : OpKernel
                 int oc = g * _outPerGroup + o;
                 _paddedBias[g * _outPadded + o] = layer.Bias[oc];
                 for (int j = 0; j < _pairs; j++)
-                {
-                    int w0 = _weights[oc * _k + 2 * j], w1 = 2 * j + 1 < _k ? _weights[oc * _k + 2 * j + 1] : 0;
-                    _pairedWeights[(g * _pairs + j) * _outPadded + o] = (ushort)w0 | (w1 << 16);
-                }
+                    _pairedWeights[(g * _pairs + j) * _outPadded + o] = (ushort)WeightOfPair(oc, j, 0) | (WeightOfPair(oc, j, 1) << 16);
             }
             for (int b = 0; b < _outPadded / Lanes; b++)
             {
@@ -71,7 +85,23 @@ internal sealed class LayerKernel : OpKernel
         }
     }
 
-    public override int ColumnShorts => _directRows ? 0 : RowBlock * 2 * _pairs + EngineArena.Spare;
+    /// <summary>Where the GEMM's rows of input pairs come from.</summary>
+    private enum RowSource
+    {
+        /// <summary>The input pixels themselves (pointwise, Linear).</summary>
+        Input,
+        /// <summary>A zero-padded copy of a one-channel input: a row is the window's top-left corner, pairs are read along kernel rows.</summary>
+        Plane,
+        /// <summary>im2col rows in scratch.</summary>
+        Im2Col,
+    }
+
+    public override int ColumnShorts => _rows switch
+    {
+        RowSource.Input => 0,
+        RowSource.Plane => _planeH * _planeW + EngineArena.Spare,
+        _ => RowBlock * 2 * _pairs + EngineArena.Spare,
+    };
 
     public override void RunScalar(EngineArena arena)
     {
@@ -102,25 +132,44 @@ internal sealed class LayerKernel : OpKernel
         }
     }
 
-    public override void RunSimd(EngineArena arena)
+    public override unsafe void RunSimd(EngineArena arena)
     {
         if (!Avx2.IsSupported) { RunScalar(arena); return; }
         var x = arena.CenteredInput(_in, _inElements, _layer.InputZeroPoint);
         var y = arena.Tensors[_out];
         int pixels = _outH * _outW;
-        if (_directRows)
+        var win = _window;
+        short** rowBases = stackalloc short*[RowBlock];
+        fixed (short* xp = x)
+        fixed (short* cp = arena.Columns)
         {
-            Gemm(x, _inC, 0, pixels, 0, y);
-            return;
+            if (_rows == RowSource.Plane) FillPlane(xp, cp);
+            for (int g = 0; g < _groups; g++)
+                for (int p0 = 0; p0 < pixels; p0 += RowBlock)
+                {
+                    int rows = Math.Min(RowBlock, pixels - p0);
+                    if (_rows == RowSource.Im2Col) Im2Col(x, g, p0, rows, arena.Columns);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        int p = p0 + r;
+                        rowBases[r] = _rows switch
+                        {
+                            RowSource.Input => xp + p * _inC,
+                            RowSource.Plane => cp + p / _outW * win.StrideH * _planeW + p % _outW * win.StrideW,
+                            _ => cp + r * 2 * _pairs,
+                        };
+                    }
+                    Gemm(rowBases, p0, rows, g, y);
+                }
         }
-        var columns = arena.Columns;
-        for (int g = 0; g < _groups; g++)
-            for (int p0 = 0; p0 < pixels; p0 += RowBlock)
-            {
-                int rows = Math.Min(RowBlock, pixels - p0);
-                Im2Col(x, g, p0, rows, columns);
-                Gemm(columns, 2 * _pairs, p0, rows, g, y);
-            }
+    }
+
+    /// <summary>The one-channel input, already centred, in a zero-padded plane of (H + pads) x (W + pads + 1).</summary>
+    private unsafe void FillPlane(short* x, short* plane)
+    {
+        new Span<short>(plane, _planeH * _planeW).Clear();
+        for (int iy = 0; iy < _inH; iy++)
+            new ReadOnlySpan<short>(x + iy * _inW, _inW).CopyTo(new Span<short>(plane + (iy + _window.PadTop) * _planeW + _window.PadLeft, _inW));
     }
 
     /// <summary>
@@ -163,41 +212,41 @@ internal sealed class LayerKernel : OpKernel
     }
 
     /// <summary>
-    /// Output pixels [p0, p0 + rows) of group g from rows of int16 pairs starting at rows[(p - p0) * rowStride] (an int32
-    /// read of two adjacent int16; a pair running past a pointwise row reads the next pixel, times a zero weight).
-    /// Blocks of 4 rows x 8 output channels keep 4 independent accumulator chains.
+    /// Output pixels [p0, p0 + rows) of group g; row r's input pairs are the int32 reads at rowBases[r] + pair offset j
+    /// (two adjacent int16; a pair running past a row reads a neighbour, times a zero weight). Blocks of 4 rows x 8 output
+    /// channels keep 4 independent accumulator chains.
     /// </summary>
-    private unsafe void Gemm(short[] rowData, int rowStride, int p0, int rows, int g, short[] y)
+    private unsafe void Gemm(short** rowBases, int p0, int rows, int g, short[] y)
     {
         var l = _layer;
         var zero = Vector256.Create(l.OutputZeroPoint);
         var min = Vector256.Create(l.ActivationMin);
         var max = Vector256.Create(l.ActivationMax);
         int blocks = _outPadded / Lanes;
-        fixed (short* a = rowData)
         fixed (int* wAll = _pairedWeights)
+        fixed (int* offsets = _pairOffsets)
         fixed (short* outAll = y)
         {
             for (int b = 0; b < blocks; b++)
             {
                 int* w = wAll + g * _pairs * _outPadded + b * Lanes;
                 var bias = Vector256.Create<int>(_paddedBias.AsSpan(g * _outPadded + b * Lanes, Lanes));
-                var lanes = _lanes[g * blocks + b];
+                ref readonly var lanes = ref _lanes[g * blocks + b];
                 int valid = Math.Min(Lanes, _outPerGroup - b * Lanes);
                 int channel = g * _outPerGroup + b * Lanes;
                 int r = 0;
                 for (; r + 4 <= rows; r += 4)
                 {
-                    byte* a0 = (byte*)(a + r * rowStride), a1 = (byte*)(a + (r + 1) * rowStride);
-                    byte* a2 = (byte*)(a + (r + 2) * rowStride), a3 = (byte*)(a + (r + 3) * rowStride);
+                    byte* a0 = (byte*)rowBases[r], a1 = (byte*)rowBases[r + 1], a2 = (byte*)rowBases[r + 2], a3 = (byte*)rowBases[r + 3];
                     Vector256<int> acc0 = bias, acc1 = bias, acc2 = bias, acc3 = bias;
                     for (int j = 0; j < _pairs; j++)
                     {
                         var wv = Avx.LoadVector256(w + j * _outPadded).AsInt16();
-                        acc0 += Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.ReadUnaligned<int>(a0 + 4 * j)).AsInt16(), wv);
-                        acc1 += Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.ReadUnaligned<int>(a1 + 4 * j)).AsInt16(), wv);
-                        acc2 += Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.ReadUnaligned<int>(a2 + 4 * j)).AsInt16(), wv);
-                        acc3 += Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.ReadUnaligned<int>(a3 + 4 * j)).AsInt16(), wv);
+                        int o = offsets[j];
+                        acc0 += Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.ReadUnaligned<int>(a0 + o)).AsInt16(), wv);
+                        acc1 += Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.ReadUnaligned<int>(a1 + o)).AsInt16(), wv);
+                        acc2 += Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.ReadUnaligned<int>(a2 + o)).AsInt16(), wv);
+                        acc3 += Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.ReadUnaligned<int>(a3 + o)).AsInt16(), wv);
                     }
                     StoreRow(outAll + (p0 + r) * _outC + channel, acc0, lanes, zero, min, max, valid);
                     StoreRow(outAll + (p0 + r + 1) * _outC + channel, acc1, lanes, zero, min, max, valid);
@@ -206,10 +255,10 @@ internal sealed class LayerKernel : OpKernel
                 }
                 for (; r < rows; r++)
                 {
-                    byte* a0 = (byte*)(a + r * rowStride);
+                    byte* a0 = (byte*)rowBases[r];
                     var acc = bias;
                     for (int j = 0; j < _pairs; j++)
-                        acc += Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.ReadUnaligned<int>(a0 + 4 * j)).AsInt16(), Avx.LoadVector256(w + j * _outPadded).AsInt16());
+                        acc += Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.ReadUnaligned<int>(a0 + offsets[j])).AsInt16(), Avx.LoadVector256(w + j * _outPadded).AsInt16());
                     StoreRow(outAll + (p0 + r) * _outC + channel, acc, lanes, zero, min, max, valid);
                 }
             }

@@ -26,9 +26,11 @@ public static class QdqExporter
     public const string InputName = "input";
     public const string OutputName = "output";
 
-    public static ModelProto Export(QuantizedModel model)
+    /// <param name="int8Weights">Store 8-bit weights as INT8 (the common QDQ form) instead of UINT8 + 128: ONNX Runtime
+    /// then runs its faster uint8 x int8 kernels, whose saturating int16 pairs can round differently (for speed comparisons).</param>
+    public static ModelProto Export(QuantizedModel model, bool int8Weights = false)
     {
-        var b = new Builder(model);
+        var b = new Builder(model, int8Weights);
         b.Run();
         var proto = new ModelProto { IrVersion = IrVersion, ProducerName = "MixBit", Graph = b.Graph };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
@@ -43,7 +45,7 @@ public static class QdqExporter
         AtomicFile.Write(path, s => s.Write(bytes));
     }
 
-    private sealed class Builder(QuantizedModel model)
+    private sealed class Builder(QuantizedModel model, bool int8Weights)
     {
         private readonly int[] _rank = Enumerable.Repeat(4, model.Tensors.Length).ToArray();
         private int _nodes;
@@ -119,11 +121,11 @@ public static class QdqExporter
         /// AVX2 uint8 x int8 kernels add pairs of products in saturating int16 (255 * 127 * 2 &gt; 32767) and so can
         /// round differently, while its uint8 x uint8 kernels are exact.
         /// </summary>
-        private static (DataType Type, int ZeroPoint) WeightContainer(int bits) => bits switch
+        private (DataType Type, int ZeroPoint) WeightContainer(int bits) => bits switch
         {
             4 => (DataType.Int4, 0),
             2 => (DataType.Int8, 0),
-            _ => (DataType.Uint8, 128),
+            _ => int8Weights ? (DataType.Int8, 0) : (DataType.Uint8, 128),
         };
 
         /// <summary>The stored codes in ONNX's weight order: OIHW ([c][1][kh][kw] depthwise), Linear [out][in] with CHW columns.</summary>
