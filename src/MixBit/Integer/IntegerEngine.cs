@@ -72,14 +72,6 @@ public sealed class IntegerEngine
         }
     }
 
-    /// <summary>Every tensor's codes for one image (NHWC), by tensor id: what tests compare layer by layer.</summary>
-    public int[][] Trace(ReadOnlySpan<byte> image)
-    {
-        var arena = new EngineArena(Model, _columnShorts);
-        RunImage(arena, image);
-        return Model.Tensors.Select(t => Codes(arena, t)).ToArray();
-    }
-
     /// <summary>Runs op <paramref name="op"/> alone on the given input codes (by tensor id); returns its output codes.</summary>
     public int[] RunOp(int op, IReadOnlyDictionary<int, int[]> inputs)
     {

@@ -22,7 +22,4 @@ public sealed record QuantizedModel(string Name, QuantizedTensor[] Tensors, Quan
     public long ParameterBytes => Ops.Sum(o => (long)DeviceParameters.Of(o).Length);
 
     public long FlashBytes => WeightBytes + ParameterBytes;
-
-    /// <summary>The real value of output code <paramref name="code"/> (a logit).</summary>
-    public double Logit(int code) => Output.RealValue(code);
 }

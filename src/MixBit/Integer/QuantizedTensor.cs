@@ -17,6 +17,4 @@ public sealed record QuantizedTensor(int Id, string Name, int Height, int Width,
 
     /// <summary>Largest |q - ZeroPoint| over the codes: what a kernel multiplies by at most.</summary>
     public int MaxAbsOffsetCode => Math.Max(Math.Abs(Min - ZeroPoint), Math.Abs(Max - ZeroPoint));
-
-    public double RealValue(int code) => Scale * (code - ZeroPoint);
 }

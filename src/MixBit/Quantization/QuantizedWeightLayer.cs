@@ -28,7 +28,7 @@ public sealed class QuantizedWeightLayer : Layer
     private readonly int _outChannels;
     private readonly ParameterSlot[] _parameters;
     private readonly ParameterSlot _innerWeightSlot;
-    private readonly ParameterSlot? _innerBiasSlot;
+    private readonly ParameterSlot _innerBiasSlot;
     private bool _stale = true;
     private float? _usedInputScale;
 
@@ -125,9 +125,9 @@ public sealed class QuantizedWeightLayer : Layer
     public override void Backward(Tensor outputGradient, Tensor?[] inputGradients)
     {
         var gW = _innerWeightSlot.Gradient;
-        var gB = _innerBiasSlot?.Gradient;
+        var gB = _innerBiasSlot.Gradient;
         gW.Clear();
-        gB?.Clear();
+        gB.Clear();
         _inner.Backward(outputGradient, inputGradients);
         if (Enabled) TensorPrimitives.Multiply(gW.Span, _mask.Span, gW.Span);
         int per = _weight.Length / _outChannels;
@@ -137,11 +137,11 @@ public sealed class QuantizedWeightLayer : Layer
             var dw = _weightGrad.Data.AsSpan(c * per, per);
             float k = _k[c];
             for (int i = 0; i < per; i++) dw[i] += g[i] * k;
-            if (_bias is not null) _biasGrad!.Data[c] += gB!.Data[c] * k;
+            if (_bias is not null) _biasGrad!.Data[c] += gB.Data[c] * k;
             if (_bn is null) continue;
             float invStd = 1f / MathF.Sqrt(_bn.RunningVar.Data[c] + _bn.Spec.Epsilon);
             float centred = (_bias?.Data[c] ?? 0f) - _bn.RunningMean.Data[c];
-            _gammaGrad!.Data[c] += (TensorPrimitives.Dot(g, _weight.Data.AsSpan(c * per, per)) + gB!.Data[c] * centred) * invStd;
+            _gammaGrad!.Data[c] += (TensorPrimitives.Dot(g, _weight.Data.AsSpan(c * per, per)) + gB.Data[c] * centred) * invStd;
             _betaGrad!.Data[c] += gB.Data[c];
         }
     }
