@@ -6,6 +6,9 @@ using MixBit.Tensors;
 //   --reference [--rounds N] [--no-write]   MixBit vs PyTorch vs ONNX Runtime on the reference CNN -> docs/BENCHMARKS.md
 //   --quick                                 MixBit alone, both GEMM backends
 //   --profile [--blas]                      per-layer times of a training step
+//   --integer [--models A.mbq B.mbq] [--rounds N] [--profile]   integer engine vs ONNX Runtime on the QDQ export
+//   --qdq-agreement --model M.onnx [--policy P.json | --w-bits B --a-bits B]   ONNX Runtime on the QDQ export vs fake quantization
+//   --test-vectors DIR                      golden integer-op vectors (C headers) for the C runtime's tests
 string root = FindRepoRoot();
 int Rounds() => args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).DefaultIfEmpty(3).First();
 Workers.Count = 2;
@@ -21,13 +24,20 @@ if (args.Contains("--quick"))
     return 0;
 }
 if (args.Contains("--quantize")) return QuantizeBench.Run(args, root);
+if (args.Contains("--integer")) return IntegerBench.Run(args, root);
+if (args.Contains("--qdq-agreement")) return IntegerBench.Agreement(args);
+if (args.SkipWhile(a => a != "--test-vectors").Skip(1).FirstOrDefault() is { } vectors)
+{
+    Console.WriteLine($"wrote {MixBit.Integer.IntegerTestVectors.Write(vectors).Count} files to {vectors}");
+    return 0;
+}
 if (args.Contains("--profile"))
 {
     Gemm.Backend = args.Contains("--blas") ? GemmBackend.OpenBlas : GemmBackend.Managed;
     Profile.Run(ReferenceCnn.Build(), 64, 20);
     return 0;
 }
-Console.Error.WriteLine("usage: MixBit.Bench --reference [--rounds N] [--no-write] | --quick | --profile [--blas]");
+Console.Error.WriteLine("usage: MixBit.Bench --reference [--rounds N] [--no-write] | --quick | --profile [--blas] | --integer [--models A.mbq ...] [--rounds N] [--profile] | --test-vectors DIR");
 return 1;
 
 static string FindRepoRoot()

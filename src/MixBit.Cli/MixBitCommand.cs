@@ -28,6 +28,7 @@ public static class MixBitCommand
         root.Subcommands.Add(QuantizeCommand.Create());
         root.Subcommands.Add(FinetuneCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         return root;
     }

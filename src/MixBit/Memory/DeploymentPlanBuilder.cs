@@ -68,7 +68,7 @@ internal sealed class DeploymentPlanBuilder(ModelGraph graph)
             _ => throw new InvalidOperationException(),
         };
         _ops.Add(new OpDraft(node.Name, kind, node.Spec, i, fused, bn, act, [TensorOf(node.Inputs[0])], output,
-            weights, outChannels, DeployedParameterLayout.QuantizedLayerBytes(outChannels)));
+            weights, outChannels, DeployedParameterLayout.Bytes(kind, outChannels)));
     }
 
     private void AddResidual(int i)
@@ -84,7 +84,7 @@ internal sealed class DeploymentPlanBuilder(ModelGraph graph)
         int output = NewTensor(node.Name, graph.ShapeOf(fused[^1]), a.Sources.Concat(b.Sources).Distinct().ToArray(),
             Math.Max(a.FloorBits, b.FloorBits), signed: act is null, gridOf: null, fused);
         _ops.Add(new OpDraft(node.Name, DeployedOpKind.Add, node.Spec, i, fused.ToArray(), null, act, inputs, output,
-            0, graph.ShapeOf(i).Channels, DeployedParameterLayout.AddBytes));
+            0, graph.ShapeOf(i).Channels, DeployedParameterLayout.Bytes(DeployedOpKind.Add, graph.ShapeOf(i).Channels)));
     }
 
     private void AddPool(int i)
@@ -102,7 +102,7 @@ internal sealed class DeploymentPlanBuilder(ModelGraph graph)
         int? grid = kind == DeployedOpKind.MaxPool ? x.GridOf : null;
         int output = NewTensor(node.Name, graph.ShapeOf(i), x.Sources, x.FloorBits, x.Signed, grid, [i]);
         _ops.Add(new OpDraft(node.Name, kind, node.Spec, i, [i], null, null, [input], output, 0, graph.ShapeOf(i).Channels,
-            DeployedParameterLayout.PoolBytes));
+            DeployedParameterLayout.Bytes(kind, graph.ShapeOf(i).Channels)));
     }
 
     private int NewTensor(string name, ActivationShape shape, string[] sources, int floorBits, bool signed, int? gridOf, IEnumerable<int> nodes)

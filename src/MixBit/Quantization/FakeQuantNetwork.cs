@@ -1,3 +1,4 @@
+using MixBit.Data;
 using MixBit.Memory;
 using MixBit.Nn;
 using MixBit.Nn.Graph;
@@ -9,7 +10,7 @@ namespace MixBit.Quantization;
 /// <summary>
 /// A float <see cref="Network"/> of a model with fake quantization for a <see cref="BitPolicy"/>, with one quantizer per
 /// tensor of the model's <see cref="DeploymentPlan"/> (named as the tensor), placed on the output of the op's last fused
-/// node: the network input at 8 bits on its calibrated range, every quantized layer's output after its fused BN and ReLU
+/// node: the network input at 8 bits on the grid of the raw pixels (<see cref="InputGrid"/>), every quantized layer's output after its fused BN and ReLU
 /// (<see cref="LayerChain"/>), every Add (after its fused ReLU) and average pool. Bits and signedness come from the plan
 /// (<see cref="DeploymentPlan.BitsOf"/>, <see cref="DeployedTensor.Signed"/>), so the fake-quant network and the memory
 /// model cannot disagree; a max pool shares its input's grid and has no quantizer of its own. Weights of every
@@ -26,8 +27,10 @@ public sealed class FakeQuantNetwork
     private readonly ActivationQuantizer?[] _quantizerOfTensor;
     private readonly Dictionary<string, QuantizedWeightLayer> _weightLayers = new(StringComparer.Ordinal);
     private readonly List<BatchNorm2dLayer> _keptBatchNorms = [];
+    private readonly Dictionary<string, BatchNormParameters> _keptBatchNormOf = new(StringComparer.Ordinal);
 
-    public FakeQuantNetwork(Model model, BitPolicy policy, QuantizationOptions options, int seed = 0, DeploymentPlan? plan = null)
+    /// <param name="normalization">The input normalisation the network is fed with; it fixes the input grid.</param>
+    public FakeQuantNetwork(Model model, BitPolicy policy, QuantizationOptions options, Normalization normalization, int seed = 0, DeploymentPlan? plan = null)
     {
         options.Validate();
         policy.ValidateFor(model.Graph);
@@ -41,7 +44,10 @@ public sealed class FakeQuantNetwork
         }
         _quantizerOfTensor = new ActivationQuantizer?[Plan.Tensors.Count];
         var input = Plan.InputTensor;
+        if (normalization.Channels != _graph.InputShape.Channels)
+            throw new MixBitException($"The normalisation has {normalization.Channels} channels, model '{_graph.Name}' takes {_graph.InputShape.Channels}.");
         InputQuantizer = _quantizerOfTensor[input.Id] = new ActivationQuantizer(input.Name, BitPolicy.InputBits, input.Signed);
+        InputQuantizer.Fix(InputGrid.Of(normalization));
         foreach (var op in Plan.Ops)
         {
             var t = Plan.Tensors[op.Output];
@@ -70,6 +76,9 @@ public sealed class FakeQuantNetwork
     public ActivationQuantizer? QuantizerOf(int tensor) => _quantizerOfTensor[tensor];
 
     public IReadOnlyDictionary<string, QuantizedWeightLayer> WeightLayers => _weightLayers;
+
+    /// <summary>The BatchNorm kept beside layer <paramref name="layer"/> (not folded), or null.</summary>
+    public BatchNormParameters? KeptBatchNorm(string layer) => _keptBatchNormOf.GetValueOrDefault(layer);
 
     /// <summary>Turns weight quantization on or off (off: float weights, BN still folded if so chosen).</summary>
     public bool QuantizeWeights
@@ -110,14 +119,17 @@ public sealed class FakeQuantNetwork
         if (_groupOfMain.TryGetValue(i, out var g))
         {
             MixBit.Tensors.Tensor? bias = node.Spec is Conv2dSpec { HasBias: true } or LinearSpec { HasBias: true } ? model.Parameter(node.ParameterName("bias")) : null;
-            FoldedBatchNorm? bn = null;
-            if (g.BatchNorm is { } b && _foldedBatchNorms.Contains(b))
+            var bn = g.BatchNorm is { } b ? BatchNormParameters.Of(model, _graph.Nodes[b]) : null;
+            bool folded = bn is not null && _foldedBatchNorms.Contains(g.BatchNorm!.Value);
+            var w = new QuantizedWeightLayer(node.Name, node.Spec, model.Parameter(node.ParameterName("weight")), bias, folded ? bn : null, new WeightQuantizer(8, Options));
+            // The integer model's bias: whole accumulator steps of the input grid's scale times the weight scale.
+            var inputQuantizer = _quantizerOfTensor[Plan.Tensors[Plan.Op(node.Name).Inputs[0]].GridOf]!;
+            w.InputScale = () => inputQuantizer.Enabled ? inputQuantizer.Grid.Scale : null;
+            if (bn is not null && !folded)
             {
-                var bnNode = _graph.Nodes[b];
-                MixBit.Tensors.Tensor P(string s) => model.Parameter(bnNode.ParameterName(s));
-                bn = new FoldedBatchNorm(bnNode.Name, (BatchNorm2dSpec)bnNode.Spec, P("weight"), P("bias"), P("running_mean"), P("running_var"));
+                _keptBatchNormOf[node.Name] = bn;
+                w.BiasOffset = c => bn.Affine(c) is var (k, t) && k != 0 ? t / k : 0;
             }
-            var w = new QuantizedWeightLayer(node.Name, node.Spec, model.Parameter(node.ParameterName("weight")), bias, bn, new WeightQuantizer(8, Options));
             _weightLayers[node.Name] = w;
             layer = w;
         }

@@ -26,7 +26,7 @@ public sealed class PolicyEvaluator
     {
         options.Validate();
         if (evaluation.Count == 0) throw new MixBitException("The evaluation set is empty.");
-        _network = new FakeQuantNetwork(model, BitPolicy.Uniform(model.Graph, 8, 8), options);
+        _network = new FakeQuantNetwork(model, BitPolicy.Uniform(model.Graph, 8, 8), options, normalization);
         _learned = learned;
         Statistics = CalibrationStatistics.Collect(_network,
             CalibrationStatistics.Batches(calibration, normalization, options.CalibrationBatchSize, options.CalibrationBatches));

@@ -57,7 +57,7 @@ public static class FinetuneWorkflow
         var resumed = resumedRun is { } r ? QuantizationMetadata.Read(r.Metadata) : null;
 
         var teacher = new Network(teacherModel);
-        var network = new FakeQuantNetwork(student, policy, request.Quantization, request.Options.Seed);
+        var network = new FakeQuantNetwork(student, policy, request.Quantization, data.Normalization, request.Options.Seed);
         var statistics = CalibrationStatistics.Collect(network, CalibrationStatistics.Batches(data.Calibration, data.Normalization,
             request.Quantization.CalibrationBatchSize, request.Quantization.CalibrationBatches));
         statistics.ApplyTo(network);

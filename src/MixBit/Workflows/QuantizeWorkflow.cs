@@ -28,12 +28,23 @@ public static class QuantizeWorkflow
     public static QuantizeOutcome Run(QuantizeRequest request)
     {
         var data = Load(request.ModelPath, request.DataDirectory, request.ValidationCount, request.Split, request.EvaluationCount, request.Options, request.Seed);
-        var policy = request.Policy.Resolve(data.Model.Graph, data.Stored);
-        // A fine-tuned model without a policy on the command line is evaluated as it was trained: stored options and clips.
-        var options = data.Stored is { } st && request.Policy.IsEmpty ? st.Options : request.Options;
-        var learned = data.Stored is { } s && s.Options == options && s.Policy(data.Model.Graph).SameBitsAs(policy) ? s.Ranges : null;
+        var (policy, options, learned) = Resolve(request.Policy, request.Options, data);
         var evaluator = new PolicyEvaluator(data.Model, data.Normalization, data.Calibration, data.Evaluation, options, learned);
         return new(evaluator.Evaluate(policy), Summarize(policy) + (learned is null ? "" : " (learned ranges)"), learned is not null);
+    }
+
+    /// <summary>
+    /// The policy, options and learned ranges a command quantizes with: the policy from the source (file, flags, or the
+    /// one a fine-tuned model stores); a fine-tuned model without a policy on the command line is quantized as it was
+    /// trained (stored options and learned clips); the learned ranges apply only to the exact options and bits they were
+    /// learned for.
+    /// </summary>
+    public static (BitPolicy Policy, QuantizationOptions Options, LearnedRanges? Learned) Resolve(PolicySource source, QuantizationOptions requested, QuantizationData data)
+    {
+        var policy = source.Resolve(data.Model.Graph, data.Stored);
+        var options = data.Stored is { } st && source.IsEmpty ? st.Options : requested;
+        var learned = data.Stored is { } s && s.Options == options && s.Policy(data.Model.Graph).SameBitsAs(policy) ? s.Ranges : null;
+        return (policy, options, learned);
     }
 
     /// <summary>"w4/a4 x 27" or the distinct settings with their counts.</summary>

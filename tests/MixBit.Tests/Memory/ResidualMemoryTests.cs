@@ -36,7 +36,7 @@ public class ResidualMemoryTests
         var add = plan.Op("add");
         Assert.Equal(DeployedOpKind.Add, add.Kind);
         Assert.NotNull(add.Activation);
-        Assert.Equal(22, add.ParameterBytes);
+        Assert.Equal(29, add.ParameterBytes);
         Assert.Equal(4, cost.BitsOf(add.Output));                    // max(2, 4)
         Assert.Equal(["c1", "c3"], plan.Tensors[add.Output].BitSources.Order());
         Assert.False(plan.Tensors[add.Output].Signed);               // the fused ReLU makes it unsigned

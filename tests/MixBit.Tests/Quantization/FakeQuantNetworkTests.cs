@@ -22,7 +22,7 @@ public class FakeQuantNetworkTests
             var s = graph.InputShape;
             var x = GradientChecker.Random(8, 3, s.Channels, s.Height, s.Width);
             var expected = new Network(model).Forward(x).Span.ToArray();
-            var fq = new FakeQuantNetwork(model, BitPolicy.Uniform(graph, 2, 2), new QuantizationOptions { BatchNorm = mode });
+            var fq = new FakeQuantNetwork(model, BitPolicy.Uniform(graph, 2, 2), new QuantizationOptions { BatchNorm = mode }, Normalization.Identity(s.Channels));
             fq.QuantizeWeights = false;
             fq.QuantizeActivations = false;
             var actual = fq.Network.Forward(x).Span.ToArray();
@@ -40,7 +40,7 @@ public class FakeQuantNetworkTests
         var pw = graph.Nodes[graph.IndexOf("pw")];
         var bnNode = graph.Nodes[graph.IndexOf("pw.bn")];
         Tensor P(string n) => model.Parameter(n);
-        var bn = new FoldedBatchNorm("pw.bn", (BatchNorm2dSpec)bnNode.Spec, P("pw.bn.weight"), P("pw.bn.bias"), P("pw.bn.running_mean"), P("pw.bn.running_var"));
+        var bn = new BatchNormParameters("pw.bn", (BatchNorm2dSpec)bnNode.Spec, P("pw.bn.weight"), P("pw.bn.bias"), P("pw.bn.running_mean"), P("pw.bn.running_var"));
         var layer = new QuantizedWeightLayer("pw", pw.Spec, P("pw.weight"), P("pw.bias"), bn, new WeightQuantizer(8, new QuantizationOptions()))
             { Enabled = false, FreezeStatistics = true };
         GradientChecker.Check(layer, [GradientChecker.Random(2, 2, 6, 3, 3)]);
@@ -51,7 +51,7 @@ public class FakeQuantNetworkTests
     {
         var graph = MemoryTestModels.Residual();
         var policy = BitPolicy.Uniform(graph, 8, 8).With("c1", 8, 2).With("c3", 8, 4);
-        var fq = new FakeQuantNetwork(Model.Initialize(graph, 1), policy, new QuantizationOptions());
+        var fq = new FakeQuantNetwork(Model.Initialize(graph, 1), policy, new QuantizationOptions(), Normalization.Identity(graph.InputShape.Channels));
         var addQuantizer = fq.ActivationQuantizers.Single(q => q.Name == "add");
         Assert.Equal(4, addQuantizer.Bits);
         Assert.False(addQuantizer.Signed); // the ReLU after the Add is its clamp
@@ -69,7 +69,7 @@ public class FakeQuantNetworkTests
             var graph = MemoryTestModels.Random(rng, trial);
             var policy = BitPolicy.Create(graph, BitPolicy.QuantizableLayers(graph).Select(l =>
                 KeyValuePair.Create(l, new LayerBits(bits[rng.Next(3)], bits[rng.Next(3)]))));
-            var fq = new FakeQuantNetwork(Model.Initialize(graph, trial), policy, new QuantizationOptions());
+            var fq = new FakeQuantNetwork(Model.Initialize(graph, trial), policy, new QuantizationOptions(), Normalization.Identity(graph.InputShape.Channels));
             var plan = fq.Plan;
             var cost = plan.Price(policy);
             foreach (var t in plan.Tensors)
@@ -134,7 +134,7 @@ public class FakeQuantNetworkTests
         float floatAccuracy = Evaluator.Evaluate(new Network(model), train, norm).Accuracy;
 
         var policy = BitPolicy.Uniform(graph, 2, 4).With("c1", 8, 8).With("fc", 8, 8);
-        var fq = new FakeQuantNetwork(model, policy, new QuantizationOptions());
+        var fq = new FakeQuantNetwork(model, policy, new QuantizationOptions(), norm);
         CalibrationStatistics.Collect(fq, CalibrationStatistics.Batches(train, norm, 128, 2)).ApplyTo(fq);
         float calibrated = Evaluator.Evaluate(fq.Network, train, norm).Accuracy;
         new QatTrainer(fq, new QatOptions { Epochs = 6, BatchSize = 32, LearningRate = 0.02f, FreezeBatchNormAfter = 20, Augmentation = Augmentation.None })
