@@ -33,6 +33,9 @@ public sealed record DeployedOp
     /// <summary>Tensor id written.</summary>
     public required int Output { get; init; }
 
+    /// <summary>Shape of the output tensor (after the fused BatchNorm and activation).</summary>
+    public required ActivationShape OutputShape { get; init; }
+
     public required long Macs { get; init; }
 
     /// <summary>Number of weights (0 for ops without weights).</summary>

@@ -145,7 +145,7 @@ internal sealed class DeploymentPlanBuilder(ModelGraph graph)
             ops[o] = new DeployedOp
             {
                 Index = o, Name = d.Name, Kind = d.Kind, Spec = d.Spec, Node = d.Node, FusedNodes = d.Fused, BatchNorm = d.Bn,
-                Activation = d.Act, Inputs = d.Inputs, Output = d.Output, Macs = graph.MacsOf(d.Node), WeightCount = d.WeightCount,
+                Activation = d.Act, Inputs = d.Inputs, Output = d.Output, OutputShape = tensors[d.Output].Shape, Macs = graph.MacsOf(d.Node), WeightCount = d.WeightCount,
                 OutputChannels = d.OutputChannels, ParameterBytes = d.ParameterBytes,
                 LiveTensors = tensors.Where(t => t.IsLiveAt(o)).Select(t => t.Id).ToArray(),
             };
