@@ -29,10 +29,11 @@ step "host asan+ubsan" "$root/runtime/build/asan/test_kernels" 3 31415
 for core in $cores; do
   step "qemu $core" mk qemu CORE="$core"
 done
-# a non-default block width (MB_CONV_COLS is a build option), portable and DSP
-cols2=(BUILD="$root/runtime/build/cols2" EXTRA_CFLAGS=-DMB_CONV_COLS=2)
-step "host MB_CONV_COLS=2" bash -c "make -s -j2 -C '$root/runtime' host ${cols2[*]} && '$root/runtime/build/cols2/host/test_kernels' 3 777"
-step "qemu m4 MB_CONV_COLS=2" mk qemu CORE=m4 "${cols2[@]}"
+# non-default block sizes (MB_CONV_COLS and MB_DW_CHANNELS are build options), portable and DSP: small depthwise
+# blocks make the random odd channel counts span several blocks
+cols2=(BUILD="$root/runtime/build/cols2" "EXTRA_CFLAGS=-DMB_CONV_COLS=2 -DMB_DW_CHANNELS=4")
+step "host MB_CONV_COLS=2 MB_DW_CHANNELS=4" bash -c "make -s -j2 -C '$root/runtime' host BUILD='$root/runtime/build/cols2' EXTRA_CFLAGS='-DMB_CONV_COLS=2 -DMB_DW_CHANNELS=4' && '$root/runtime/build/cols2/host/test_kernels' 3 777"
+step "qemu m4 MB_CONV_COLS=2 MB_DW_CHANNELS=4" mk qemu CORE=m4 "${cols2[@]}"
 step "benchmark m4 W8A8 (self-checking)" "$root/scripts/runtime-bench.sh" --cores m4 --configs 0
 [ "$failed" -eq 0 ] || echo "failed steps: ${failures[*]}"
 echo "$passed passed, $failed failed"

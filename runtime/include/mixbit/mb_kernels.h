@@ -94,8 +94,13 @@ typedef struct {
  *   conv2d    : 2 * Kp * (min(MB_CONV_COLS, out_h * out_w) + 2),  K = k_h * k_w * in_c
  *   pointwise : 2 * Kp * (min(MB_CONV_COLS, out_h * out_w) + 2),  K = in_c
  *   fc        : 2 * Kp * 3,                   K = in_features
- *   depthwise : 8 * k_h + 2 * Cp * k_h * (W_span + k_w), W_span = (out_w - 1) * stride_w + k_w
+ *   depthwise : 8 * k_h + 2 * Bp * k_h * (W_span + k_w), W_span = (out_w - 1) * stride_w + k_w,
+ *               Bp = min(C, MB_DW_CHANNELS) rounded up to even
  *   add, pools: none. */
+#ifndef MB_DW_CHANNELS
+/* Channels per depthwise block (even): the depthwise scratch grows with it, not with the layer's channel count. */
+#define MB_DW_CHANNELS 32
+#endif
 #ifndef MB_CONV_COLS
 /* Output pixels per im2col block (even, >= 2): more amortises the per-block work of the small-K layers (the 1-channel
  * stem: 8 instead of 4 saves 12% of the W8A8 reference CNN), fewer saves scratch. A build that changes it must give
