@@ -31,12 +31,20 @@ public static class KernelScratch
 
     private static long Conv(long k, long columns) => 2 * RoundUp(k, 16) * (columns + 2);
 
-    private static long Depthwise(Conv2dSpec c, DeployedOp op)
+    private static long Depthwise(Conv2dSpec c, DeployedOp op) => DepthwiseBytes(c.InChannels, c.KernelH, c.KernelW, c.StrideW, op.OutputShape.Width);
+
+    /// <summary>mb_conv2d/mb_pwconv2d_get_buffer_size: K = k_h k_w c_in (pointwise c_in), for an output of <paramref name="outputPixels"/> pixels.</summary>
+    public static long ConvBytes(long k, long outputPixels) => Conv(k, Math.Min(ConvColumns, outputPixels));
+
+    /// <summary>mb_fc_get_buffer_size.</summary>
+    public static long FullyConnectedBytes(long inFeatures) => Conv(inFeatures, 1);
+
+    /// <summary>mb_dwconv2d_get_buffer_size.</summary>
+    public static long DepthwiseBytes(long channels, long kernelH, long kernelW, long strideW, long outW)
     {
-        long cp = RoundUp(Math.Min(c.InChannels, DepthwiseChannels), 2);
-        long outW = op.OutputShape.Width;
-        long span = (outW - 1) * c.StrideW + c.KernelW;
-        return 8L * c.KernelH + 2 * cp * c.KernelH * (span + c.KernelW);
+        long cp = RoundUp(Math.Min(channels, DepthwiseChannels), 2);
+        long span = (outW - 1) * strideW + kernelW;
+        return 8L * kernelH + 2 * cp * kernelH * (span + kernelW);
     }
 
     private static long OutputPixels(DeployedOp op) => (long)op.OutputShape.Height * op.OutputShape.Width;

@@ -11,7 +11,7 @@ public sealed record OpCost(int Index, string Name, int WeightBits, long WeightB
 
 /// <summary>
 /// A <see cref="DeploymentPlan"/> priced for one <see cref="BitPolicy"/>: every tensor's bits and packed bytes, every
-/// op's FLASH and RAM, and the totals. Computed in O(ops + live tensors) from the plan's policy-free structure.
+/// op's FLASH and RAM, the arena placement (<see cref="Arena"/>) and the totals; peak RAM is the placed arena's size. Computed from the plan's policy-free structure (the placement is O(buffers^2), microseconds).
 /// </summary>
 public sealed class PlanCost
 {
@@ -36,10 +36,18 @@ public sealed class PlanCost
             _ops[o] = new OpCost(o, op.Name, w, op.WeightBytesAt(w), op.ParameterBytes, scratch, live);
             if (_ops[o].RamBytes > _ops[peak].RamBytes) peak = o;
         }
-        Footprint = new MemoryFootprint(_ops.Sum(c => c.WeightBytes), _ops.Sum(c => c.ParameterBytes), _ops[peak].RamBytes, _ops[peak].Name);
+        Arena = ArenaLayout.ForModel(
+            tensors.Select(t => new ArenaBuffer(t.Name, TensorBytes(t.Id), t.ProducerOp, t.LastUseOp)).ToArray(),
+            _ops.Select(c => c.ScratchBytes).ToArray(), _ops.Select(c => c.Name).ToArray());
+        // The RAM figure is the placed arena: the sum of the buffers live at the peak op when the placement reaches it,
+        // more where it cannot (so the memory model and the generated arena never disagree).
+        Footprint = new MemoryFootprint(_ops.Sum(c => c.WeightBytes), _ops.Sum(c => c.ParameterBytes), Arena.SizeBytes, _ops[peak].Name);
     }
 
     public DeploymentPlan Plan { get; }
+
+    /// <summary>The static arena: an offset per tensor and per op's scratch; its size is <see cref="PeakRamBytes"/>.</summary>
+    public ArenaLayout Arena { get; }
     public BitPolicy Policy { get; }
     public IReadOnlyList<OpCost> Ops => _ops;
     public MemoryFootprint Footprint { get; }

@@ -45,6 +45,23 @@ public static class RuleBasedAllocator
                 changed = true;
             }
         }
+        // Every op's live set fits, but the placed arena may still be larger (a residual graph the greedy placement cannot
+        // pack to the bound): cut at the op with the largest live set that still has a tensor to cut, until it fits or
+        // nothing is left to cut (then every activation is at its minimum, so this is the minimal policy's arena).
+        while (cost.PeakRamBytes > budget.UsableRamBytes)
+        {
+            var next = cost.Ops.OrderByDescending(c => c.RamBytes)
+                .Select(c => (Op: c.Index, Tensor: LoweringCandidates.ActivationToCut(cost, c.Index, frozen)))
+                .FirstOrDefault(x => x.Tensor is not null);
+            if (next.Tensor is not { } tensor) break;
+            int bits = cost.BitsOf(tensor.Id);
+            foreach (var layer in tensor.BitSources.Where(s => policy[s].ActivationBits == bits))
+            {
+                policy = policy.WithActivationBits(layer, bits / 2);
+                cuts.Add(new BitCut(layer, BitCutTarget.Activation, bits, bits / 2, BitCutReason.Ram, plan.Ops[next.Op].Name));
+            }
+            cost = plan.Price(policy);
+        }
         if (cost.PeakRamBytes > budget.UsableRamBytes) throw Infeasible(plan, budget, frozen, start);
 
         while (cost.FlashBytes > budget.UsableFlashBytes)
