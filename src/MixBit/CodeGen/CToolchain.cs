@@ -117,8 +117,10 @@ public static class CToolchain
         var marks = File.Exists(counts)
             ? Regex.Matches(File.ReadAllText(counts), @"^mark (\d+) (\d+) (\d+)$", RegexOptions.Multiline).Select(x => long.Parse(x.Groups[3].Value, CultureInfo.InvariantCulture)).ToArray()
             : [];
-        // mark 0 is the harness's start store; marks 1..ops are the ops of the first inference.
-        var perOp = marks.Length >= ops + 1 ? marks.Skip(1).Take(ops).ToArray() : new long[ops];
+        // The stores to mixbit_marker: the startup's zeroing of .bss, the harness's start store, then one per op of the
+        // first inference (later inferences do not mark): the last `ops` deltas are the ops.
+        if (marks.Length < ops + 1) throw new MixBitException($"The QEMU run on {core.QemuBoard} recorded {marks.Length} marks for {ops} ops.");
+        var perOp = marks[^ops..];
         return new QemuRun(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture),
             stack.Success ? long.Parse(stack.Groups[1].Value, CultureInfo.InvariantCulture) : 0, perOp, output);
     }

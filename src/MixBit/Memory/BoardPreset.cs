@@ -28,5 +28,8 @@ public sealed record BoardPreset(string Name, long FlashBytes, long RamBytes, st
         => All.FirstOrDefault(b => string.Equals(b.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase))
            ?? throw new MixBitException($"Unknown board '{name}'; use one of {string.Join(", ", All.Select(b => b.Name))}, or give --flash and --ram.");
 
+    /// <summary>The measured FLASH and RAM the runtime needs on this board's core (the budget's default reserves).</summary>
+    public RuntimeReserve Reserve => RuntimeReserve.For(Core);
+
     public override string ToString() => $"{Name} ({Core}, {MemorySize.Format(FlashBytes)} FLASH, {MemorySize.Format(RamBytes)} RAM)";
 }

@@ -2,8 +2,8 @@ namespace MixBit.Memory;
 
 /// <summary>
 /// What a model may use on a device: the device's FLASH and RAM minus a reserve for the runtime code and the stack.
-/// The reserves default to 0; their real values are to be measured from the ARM build of the generated runtime
-/// (arm-none-eabi-size of the firmware without the model) once the code generator exists.
+/// For a board preset the reserves default to its core's measured <see cref="RuntimeReserve"/> (runtime code and
+/// descriptors, stack); for explicit sizes without a board they default to 0.
 /// </summary>
 public sealed record MemoryBudget
 {
@@ -19,8 +19,8 @@ public sealed record MemoryBudget
         Device = device ?? $"{MemorySize.Format(flashBytes)} FLASH / {MemorySize.Format(ramBytes)} RAM";
     }
 
-    public static MemoryBudget For(BoardPreset board, long flashReserveBytes = 0, long ramReserveBytes = 0)
-        => new(board.FlashBytes, board.RamBytes, flashReserveBytes, ramReserveBytes, board.Name);
+    public static MemoryBudget For(BoardPreset board, long? flashReserveBytes = null, long? ramReserveBytes = null)
+        => new(board.FlashBytes, board.RamBytes, flashReserveBytes ?? board.Reserve.FlashBytes, ramReserveBytes ?? board.Reserve.RamBytes, board.Name);
 
     /// <summary>
     /// The budget of the command-line options: a board preset and/or explicit sizes (which override the board's), with
@@ -36,8 +36,8 @@ public sealed record MemoryBudget
         string device = preset is not null && flash is null && ram is null ? preset.Name
             : $"{(preset is null ? "" : preset.Name + ", ")}{MemorySize.Format(flashBytes.Value)} FLASH / {MemorySize.Format(ramBytes.Value)} RAM";
         return new MemoryBudget(flashBytes.Value, ramBytes.Value,
-            flashReserve is null ? 0 : MemorySize.Parse(flashReserve, "--flash-reserve"),
-            ramReserve is null ? 0 : MemorySize.Parse(ramReserve, "--ram-reserve"), device);
+            flashReserve is null ? preset?.Reserve.FlashBytes ?? 0 : MemorySize.Parse(flashReserve, "--flash-reserve"),
+            ramReserve is null ? preset?.Reserve.RamBytes ?? 0 : MemorySize.Parse(ramReserve, "--ram-reserve"), device);
     }
 
     /// <summary>Device FLASH in bytes.</summary>
