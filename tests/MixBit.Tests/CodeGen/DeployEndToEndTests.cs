@@ -19,6 +19,31 @@ public class DeployEndToEndTests(ITestOutputHelper output)
     [Fact]
     public void Default_model_at_the_stm32g071_policy_fits_the_cortex_m0plus_and_runs_bit_exact_in_qemu()
     {
+        var (model, plan, policy, board) = DefaultModelAtG071();
+        using var dir = new TestFolders.Scratch();
+        var check = DeployWorkflow.Run(model, new DeployOptions(dir.File("c"), board.Name, Check: true, TestImages: 20, Cores: ["m0plus"], HostImages: 300));
+        CheckBuild(check, check.Boards.Single(), model, plan, policy, board);
+        // check.json is what the report reads
+        var read = JsonSerializer.Deserialize<CCheckFacts>(File.ReadAllText(dir.File("c/check.json")), DeployWorkflow.Json)!;
+        Assert.Equal(check.Facts.HostImages, read.HostImages);
+        Assert.Equal(check.Boards[0].Facts.FlashBytes, read.Boards[0].FlashBytes);
+        Assert.True(File.Exists(dir.File("c/model.c")) && File.Exists(dir.File("c/README.md")) && File.Exists(dir.File("c/boards/mps3-an547.ld")));
+    }
+
+    /// <summary>All cores (M0+, M4, M7, M55) and the whole test set on the host: several minutes.</summary>
+    [Fact, Trait("Category", "Slow")]
+    public void Default_model_at_the_stm32g071_policy_is_bit_exact_on_every_core_and_the_whole_test_set()
+    {
+        var (model, plan, policy, board) = DefaultModelAtG071();
+        using var dir = new TestFolders.Scratch();
+        var check = DeployWorkflow.Run(model, new DeployOptions(dir.File("c"), board.Name, Check: true, TestImages: 20));
+        Assert.Equal(["cortex-m0plus", "cortex-m4", "cortex-m7", "cortex-m55"], check.Boards.Select(b => b.Facts.Core));
+        Assert.Equal(10_000, check.Facts.HostImages);
+        foreach (var b in check.Boards) CheckBuild(check, b, model, plan, policy, board);
+    }
+
+    private static (QuantizedModel, DeploymentPlan, BitPolicy, BoardPreset) DefaultModelAtG071()
+    {
         var options = new QuantizationOptions { CalibrationBatches = 1, CalibrationBatchSize = 128, ActivationRange = RangeMethod.MinMax };
         var data = QuantizeWorkflow.Load(TestFolders.Repo("models/mobilenet_v1_w0.25_fmnist.onnx"), null, 1000, EvaluationSplit.Test, 0, options, 0);
         var board = BoardPreset.Find("stm32g071");
@@ -28,10 +53,11 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         CalibrationStatistics.Collect(fq, CalibrationStatistics.Batches(data.Calibration, data.Normalization, options.CalibrationBatchSize, options.CalibrationBatches)).ApplyTo(fq);
         var model = IntegerConverter.Convert(fq);
         Assert.Equal(plan.Price(policy).FlashBytes, model.FlashBytes);
+        return (model, plan, policy, board);
+    }
 
-        using var dir = new TestFolders.Scratch();
-        var check = DeployWorkflow.Run(model, new DeployOptions(dir.File("c"), board.Name, Check: true, TestImages: 20, Cores: ["m0plus"], HostImages: 300));
-        var b = check.Boards.Single();
+    private void CheckBuild(DeployCheck check, DeployedBoard b, QuantizedModel model, DeploymentPlan plan, BitPolicy policy, BoardPreset board)
+    {
         output.WriteLine($"{b.Facts.Core}: FLASH {b.Facts.FlashBytes} RAM {b.Facts.RamBytes} code {b.Facts.CodeBytes} stack {b.Facts.StackBytes}; {b.Facts.Instructions} instructions; QEMU {b.QemuBitExact}/{b.QemuImages}");
         Assert.Equal(20, b.QemuImages);
         Assert.Equal(20, b.QemuBitExact);
@@ -48,10 +74,5 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         Assert.Equal(model.Ops.Length, b.Facts.Layers.Count);
         Assert.All(b.Facts.Layers, l => Assert.True(l.Instructions > 0));
         Assert.Equal(b.Facts.Instructions, b.Facts.Layers.Sum(l => l.Instructions));
-        // check.json is what the report reads
-        var read = JsonSerializer.Deserialize<CCheckFacts>(File.ReadAllText(dir.File("c/check.json")), DeployWorkflow.Json)!;
-        Assert.Equal(check.Facts.HostImages, read.HostImages);
-        Assert.Equal(b.Facts.FlashBytes, read.Boards[0].FlashBytes);
-        Assert.True(File.Exists(dir.File("c/model.c")) && File.Exists(dir.File("c/README.md")) && File.Exists(dir.File("c/boards/mps3-an547.ld")));
     }
 }
