@@ -26,6 +26,7 @@ public static class DeployCommand
             CommonOptions.ApplyThreads(p.GetValue(threads));
             string path = p.GetValue(model)!;
             if (p.GetValue(images) < 1) throw new MixBitException("--test-images must be at least 1.");
+            Memory.BoardPreset.Find(p.GetValue(board)!);
             var options = new DeployOptions(p.GetValue(output)!, p.GetValue(board)!, p.GetValue(check), p.GetValue(images), p.GetValue(data),
                 p.GetValue(cores)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             var r = AnsiConsole.Status().Start("deploying", ctx =>
