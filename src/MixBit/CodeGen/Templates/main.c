@@ -14,6 +14,7 @@ volatile uint32_t mixbit_marker;
 volatile int32_t mixbit_marking;
 
 #if defined(__arm__)
+extern uint8_t end; /* the linker script's end of .bss: the painted window never reaches below it */
 static uintptr_t stack_pointer(void)
 {
     uintptr_t sp;
@@ -30,7 +31,8 @@ int main(void)
     int bad = 0;
 #if defined(__arm__)
     const uintptr_t sp = stack_pointer();
-    uint8_t *const hi = (uint8_t *)(sp - 256u), *const lo = (uint8_t *)(sp - STACK_WINDOW);
+    uint8_t *const hi = (uint8_t *)(sp - 256u);
+    uint8_t *const lo = sp - STACK_WINDOW > (uintptr_t)&end ? (uint8_t *)(sp - STACK_WINDOW) : &end;
     memset(lo, STACK_PAINT, (size_t)(hi - lo));
 #endif
     mixbit_marking = 1;
