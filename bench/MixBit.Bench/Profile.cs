@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using MixBit.Nn;
-using MixBit.Nn.Graph;
 using MixBit.Nn.Optim;
 
 namespace MixBit.Bench;
@@ -8,12 +7,13 @@ namespace MixBit.Bench;
 /// <summary>Per-layer forward/backward milliseconds per training step, to see where time goes.</summary>
 public static class Profile
 {
-    public static void Run(ModelGraph graph, int batch, int steps)
+    public static void Run(Model model, int batch, int steps)
     {
-        var net = new Network(Model.Initialize(graph, 1));
+        var graph = model.Graph;
+        var net = new Network(model);
         var opt = new Sgd(net.Parameters, 0.9f) { LearningRate = 0.01f };
         var x = EngineThroughput.RandomInput(graph, batch);
-        var labels = Enumerable.Range(0, batch).Select(i => i % graph.OutputShape.Channels).ToArray();
+        var labels = Enumerable.Range(0, batch).Select(i => i % 2).ToArray();
         var loss = new SoftmaxCrossEntropy();
         for (int s = 0; s < steps + 3; s++)
         {
