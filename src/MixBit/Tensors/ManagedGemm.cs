@@ -200,7 +200,11 @@ internal static class ManagedGemm
                         Vector256.LoadUnsafe(ref s, 2 * V).StoreUnsafe(ref d, 2 * V);
                     }
                     else
-                        for (int q = 0; q < run; q++) Unsafe.Add(ref d, q) = Unsafe.Add(ref s, q);
+                    {
+                        int q = 0;
+                        for (; q + V <= run; q += V) Vector256.LoadUnsafe(ref s, (nuint)q).StoreUnsafe(ref d, (nuint)q);
+                        for (; q < run; q++) Unsafe.Add(ref d, q) = Unsafe.Add(ref s, q);
+                    }
                     cc += run;
                 }
             }
@@ -219,19 +223,46 @@ internal static class ManagedGemm
         }
     }
 
-    /// <summary>C(i + r, col) = alpha * tile[r, cc] (+ C) then the epilogue, for the valid rows and the given column offsets.</summary>
+    /// <summary>
+    /// C(i + r, col) = alpha * tile[r, cc] (+ C) then the epilogue, for the valid rows and the given column offsets: 8 lanes
+    /// at a time where they are adjacent in C, else 4 (a tile over images of 4 positions), else one by one (the lanes where
+    /// a tile passes from one image to the next).
+    /// </summary>
     private static void Merge(float[] tile, in MatrixView c, int i, int mr, ReadOnlySpan<int> colOffsets, float alpha, bool accumulate, GemmEpilogue? finish)
     {
         var data = c.Data;
+        var va = Vector256.Create(alpha);
+        int nc = colOffsets.Length;
         for (int r = 0; r < mr; r++)
         {
             int rowOff = c.Offset + c.RowIndex(i + r);
-            for (int cc = 0; cc < colOffsets.Length; cc++)
+            var e = finish is { } f ? f : default;
+            float bias = finish is { Bias: { } b } ? b[i + r] : 0f;
+            for (int cc = 0; cc < nc;)
             {
+                ref float t = ref tile[r * NR + cc];
                 ref float dst = ref data[rowOff + colOffsets[cc]];
-                // The same operations as the in-place store (a product, or one FMA with C), so both give the same bits.
-                float v = accumulate ? MathF.FusedMultiplyAdd(tile[r * NR + cc], alpha, dst) : tile[r * NR + cc] * alpha;
-                dst = finish is { } e ? Finish(v, e, i + r) : v;
+                if (cc + V <= nc && colOffsets[cc + V - 1] - colOffsets[cc] == V - 1)
+                {
+                    StoreVector(ref dst, Vector256.LoadUnsafe(ref t), va, accumulate, finish, i + r);
+                    cc += V;
+                }
+                else if (cc + 4 <= nc && colOffsets[cc + 3] - colOffsets[cc] == 3)
+                {
+                    var v = Vector128.LoadUnsafe(ref t);
+                    v = accumulate ? Vector128.FusedMultiplyAdd(v, va.GetLower(), Vector128.LoadUnsafe(ref dst)) : v * va.GetLower();
+                    if (finish is not null)
+                        v = Vector128.MinNative(Vector128.MaxNative(v + Vector128.Create(bias), Vector128.Create(e.Lo)), Vector128.Create(e.Hi));
+                    v.StoreUnsafe(ref dst);
+                    cc += 4;
+                }
+                else
+                {
+                    // The same operations as the vector stores (a product, or one FMA with C), so all give the same bits.
+                    float v = accumulate ? MathF.FusedMultiplyAdd(t, alpha, dst) : t * alpha;
+                    dst = finish is null ? v : Finish(v, e, i + r);
+                    cc++;
+                }
             }
         }
     }
@@ -306,24 +337,19 @@ internal static class ManagedGemm
     private static void StoreRow(ref float c, Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> alpha,
         bool accumulate, GemmEpilogue? finish, int row)
     {
-        if (accumulate)
-        {
-            v0 = Vector256.FusedMultiplyAdd(v0, alpha, Vector256.LoadUnsafe(ref c));
-            v1 = Vector256.FusedMultiplyAdd(v1, alpha, Vector256.LoadUnsafe(ref c, V));
-            v2 = Vector256.FusedMultiplyAdd(v2, alpha, Vector256.LoadUnsafe(ref c, 2 * V));
-        }
-        else { v0 *= alpha; v1 *= alpha; v2 *= alpha; }
+        StoreVector(ref c, v0, alpha, accumulate, finish, row);
+        StoreVector(ref Unsafe.Add(ref c, V), v1, alpha, accumulate, finish, row);
+        StoreVector(ref Unsafe.Add(ref c, 2 * V), v2, alpha, accumulate, finish, row);
+    }
+
+    /// <summary>c[0..8) = alpha * v (+ c), then clamp(· + bias[row], lo, hi) when finishing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreVector(ref float c, Vector256<float> v, Vector256<float> alpha, bool accumulate, GemmEpilogue? finish, int row)
+    {
+        v = accumulate ? Vector256.FusedMultiplyAdd(v, alpha, Vector256.LoadUnsafe(ref c)) : v * alpha;
         if (finish is { } e)
-        {
-            var bias = Vector256.Create(e.Bias is null ? 0f : e.Bias[row]);
-            var lo = Vector256.Create(e.Lo); var hi = Vector256.Create(e.Hi);
-            v0 = Vector256.MinNative(Vector256.MaxNative(v0 + bias, lo), hi);
-            v1 = Vector256.MinNative(Vector256.MaxNative(v1 + bias, lo), hi);
-            v2 = Vector256.MinNative(Vector256.MaxNative(v2 + bias, lo), hi);
-        }
-        v0.StoreUnsafe(ref c);
-        v1.StoreUnsafe(ref c, V);
-        v2.StoreUnsafe(ref c, 2 * V);
+            v = Vector256.MinNative(Vector256.MaxNative(v + Vector256.Create(e.Bias is null ? 0f : e.Bias[row]), Vector256.Create(e.Lo)), Vector256.Create(e.Hi));
+        v.StoreUnsafe(ref c);
     }
 
     private static float[] Rent(ref float[]? buffer, int length)

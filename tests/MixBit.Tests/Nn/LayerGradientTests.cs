@@ -13,6 +13,7 @@ public class LayerGradientTests
         { "1x1 pointwise", Conv2dSpec.Square(4, 6, 1) },
         { "1x1 stride 2", new Conv2dSpec(4, 3, 1, 1, 2, 2) },
         { "depthwise 3x3 s1", Conv2dSpec.Square(4, 4, 3, 1, groups: 4) },
+        { "depthwise 3x3 s1, 10 channels (a partial lane block)", Conv2dSpec.Square(10, 10, 3, 1, groups: 10, hasBias: true) },
         { "depthwise 3x3 s2", Conv2dSpec.Square(4, 4, 3, 2, groups: 4, hasBias: true) },
         { "depthwise 5x5 s2", Conv2dSpec.Square(3, 3, 5, 2, groups: 3) },
         { "grouped g=2", Conv2dSpec.Square(4, 6, 3, 1, groups: 2) },
@@ -36,12 +37,34 @@ public class LayerGradientTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public void Depthwise_gradients_on_wide_maps_match_finite_differences(int stride)
+    public void Depthwise_gradients_with_full_lane_blocks_match_finite_differences(int stride)
     {
-        // Wide enough (34 columns) for the vectorised phase split/merge and flat loops, not only their scalar tails.
-        var spec = Conv2dSpec.Square(2, 2, 3, stride, groups: 2);
-        var layer = new Conv2dLayer("dw", spec, GradientChecker.Random(2, spec.Parameters[0].Shape), null);
-        GradientChecker.Check(layer, [GradientChecker.Random(4, 1, 2, 5, 34)], samplesPerTensor: 60);
+        // 16 channels (two full blocks of 8 lanes) and 5x7 maps: the 8x8 transposes between planes and lanes and their tails.
+        var spec = Conv2dSpec.Square(16, 16, 3, stride, groups: 16, hasBias: true);
+        var layer = new Conv2dLayer("dw", spec, GradientChecker.Random(2, spec.Parameters[0].Shape), GradientChecker.Random(3, 16));
+        GradientChecker.Check(layer, [GradientChecker.Random(4, 2, 16, 5, 7)], samplesPerTensor: 60);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Stem_weight_gradient_without_input_gradient_matches_the_one_with_it(int stride)
+    {
+        // A stem (few input channels) computes its weight gradient on planes when no input gradient is wanted.
+        var spec = Conv2dSpec.Square(3, 5, 3, stride, hasBias: true);
+        var layer = new Conv2dLayer("stem", spec, GradientChecker.Random(2, spec.Parameters[0].Shape), GradientChecker.Random(3, 5));
+        var x = GradientChecker.Random(4, 3, 3, 9, 21); // rows of 23 padded floats: the vectorised phase split
+        var dy = GradientChecker.Random(5, layer.Forward([x], true).Shape.ToArray());
+        float[] WeightGradient(Tensor? dx)
+        {
+            foreach (var p in layer.Parameters) p.Gradient.Clear();
+            layer.Forward([x], true);
+            layer.Backward(dy, [dx]);
+            return layer.Parameters.SelectMany(p => p.Gradient.Span.ToArray()).ToArray();
+        }
+        var planar = WeightGradient(null);
+        var gemm = WeightGradient(new Tensor(0));
+        for (int i = 0; i < gemm.Length; i++) Assert.True(Math.Abs(planar[i] - gemm[i]) <= 1e-4f * (1 + Math.Abs(gemm[i])), $"{i}: {planar[i]} vs {gemm[i]}");
     }
 
     [Fact]

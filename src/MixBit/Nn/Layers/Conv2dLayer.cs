@@ -7,8 +7,9 @@ namespace MixBit.Nn.Layers;
 /// Conv2d on NCHW. Standard convolutions are GEMMs over the whole batch (<see cref="MatrixView.Nchw"/>: the positions of
 /// all images are the columns of one product, which parallelises over output tiles): 1x1/stride 1/no pad directly on
 /// the input, otherwise on im2col columns [image][C_in*k_h*k_w][H_out*W_out] of a block of images. Depthwise
-/// convolutions and stems with few input channels run as planar loops (<see cref="PlanarConvKernels"/>), parallel over
-/// images. Other groupings run one product per group.
+/// convolutions run with 8 channels per vector (<see cref="BlockedDepthwise"/>); stems with few input channels as planar
+/// loops (<see cref="PlanarConvKernels"/>: forward parallel over images, weight gradient over output channels; with an
+/// input gradient the backward is the GEMM one). Other groupings run one product per group.
 /// </summary>
 public sealed class Conv2dLayer : Layer
 {
@@ -17,7 +18,6 @@ public sealed class Conv2dLayer : Layer
     private readonly Tensor? _bias, _biasGrad;
     private readonly ParameterSlot[] _parameters;
     private readonly float[][] _colScratch = NewWorkerBuffers();
-    private readonly float[][] _gradPartials = NewWorkerBuffers();
     private readonly bool _dense;
     private float[] _columns = [];
     private Tensor _input = null!;
@@ -57,34 +57,51 @@ public sealed class Conv2dLayer : Layer
         int inPlane = _spec.InChannels * h * w, outHw = outShape.Height * outShape.Width, outPlane = _spec.OutChannels * outHw;
         var geo = new ConvGeometry(_spec, h, w, outShape.Height, outShape.Width);
         var epilogue = new GemmEpilogue(bias, lo, hi);
-        if (_spec.Groups == 1 && !_dense)
+        if (_spec.IsDepthwise)
         {
-            // One product over the whole batch (or over blocks of images for im2col), epilogue fused into its store.
-            ForwardGemm(geo, x, weight, 0, epilogue);
-            return Output;
-        }
-
-        Workers.For(n, (start, end, worker) =>
-        {
-            for (int img = start; img < end; img++)
+            // 8 channels per vector, parallel over (channel block, range of images); about 4 tasks per worker.
+            int blocks = BlockedDepthwise.Blocks(_spec.OutChannels), scratch = BlockedDepthwise.ScratchLength(geo);
+            int parts = Math.Clamp((4 * Workers.Count + blocks - 1) / blocks, 1, n);
+            var gm = geo;
+            Workers.For(blocks * parts, (start, end, worker) =>
             {
-                var xi = x.Data.AsSpan(img * inPlane, inPlane);
-                var yi = Output.Data.AsSpan(img * outPlane, outPlane);
-                if (_spec.IsDepthwise)
-                    PlanarConvKernels.Forward(geo, xi, weight, yi, Scratch(_colScratch, worker, PlanarConvKernels.ScratchLength(geo)));
-                else if (_dense)
-                    PlanarConvKernels.DenseForward(geo, _spec.InChannels, xi, weight, yi,
-                        Scratch(_colScratch, worker, PlanarConvKernels.DenseScratchLength(geo, _spec.InChannels)));
-            }
-        });
-        if (!_spec.IsDepthwise && !_dense)
-            for (int g = 0; g < _spec.Groups; g++) ForwardGemm(geo, x, weight, g, default);
-        if (!epilogue.IsIdentity)
-            Workers.For(n * _spec.OutChannels, (start, end, _) =>
-            {
-                for (int p = start; p < end; p++)
-                    VectorOps.AddClamp(Output.Data.AsSpan(p * outHw, outHw), bias is null ? 0f : bias[p % _spec.OutChannels], lo, hi);
+                var buffer = Scratch(_colScratch, worker, scratch);
+                for (int t = start; t < end; t++)
+                {
+                    int part = t % parts;
+                    BlockedDepthwise.Forward(gm, x.Data, Output.Data, _spec.OutChannels, t / parts, n * part / parts, n * (part + 1) / parts,
+                        weight, bias, lo, hi, buffer);
+                }
             });
+        }
+        else if (_dense)
+        {
+            // Parallel over images, and over ranges of output channels when there are fewer images than workers (batch 1).
+            int splits = n >= Workers.Count ? 1 : Math.Min(_spec.OutChannels, (Workers.Count + n - 1) / n);
+            int scratch = PlanarConvKernels.DenseScratchLength(geo, _spec.InChannels);
+            var gm = geo;
+            Workers.For(n * splits, (start, end, worker) =>
+            {
+                for (int t = start; t < end; t++)
+                {
+                    int img = t / splits, part = t % splits;
+                    PlanarConvKernels.DenseForward(gm, _spec.InChannels, x.Data.AsSpan(img * inPlane, inPlane), weight, Output.Data.AsSpan(img * outPlane, outPlane),
+                        _spec.OutChannels * part / splits, _spec.OutChannels * (part + 1) / splits, epilogue, Scratch(_colScratch, worker, scratch));
+                }
+            });
+        }
+        else if (_spec.Groups == 1)
+            ForwardGemm(geo, x, weight, 0, epilogue); // one product over the batch, epilogue fused into its store
+        else
+        {
+            for (int g = 0; g < _spec.Groups; g++) ForwardGemm(geo, x, weight, g, default);
+            if (!epilogue.IsIdentity)
+                Workers.For(n * _spec.OutChannels, (start, end, _) =>
+                {
+                    for (int p = start; p < end; p++)
+                        VectorOps.AddClamp(Output.Data.AsSpan(p * outHw, outHw), bias is null ? 0f : bias[p % _spec.OutChannels], lo, hi);
+                });
+        }
         return Output;
     }
 
@@ -156,6 +173,7 @@ public sealed class Conv2dLayer : Layer
             });
         }
         if (_spec.IsDepthwise) BackwardDepthwise(geo, x, outputGradient, dx);
+        else if (_dense && dx is null) DenseWeightGradient(geo, x, outputGradient);
         else
             for (int g = 0; g < _spec.Groups; g++) BackwardGemm(geo, x, outputGradient, dx, g);
     }
@@ -200,25 +218,29 @@ public sealed class Conv2dLayer : Layer
         }
     }
 
+    /// <summary>Parallel over channel blocks: each block's weight gradient is summed over the images in order, so no partials.</summary>
     private void BackwardDepthwise(in ConvGeometry geo, Tensor x, Tensor dy, Tensor? dx)
     {
-        int n = x.Dim(0), inPlane = _spec.InChannels * geo.InH * geo.InW, outPlane = _spec.OutChannels * geo.OutH * geo.OutW;
-        int wLen = _weight.Length;
-        var gm = geo;
-        int workersUsed = Workers.For(n, (start, end, worker) =>
+        int blocks = BlockedDepthwise.Blocks(_spec.OutChannels), length = BlockedDepthwise.ScratchLength(geo), images = x.Dim(0);
+        var g = geo;
+        Workers.For(blocks, (start, end, worker) =>
         {
-            var dW = Scratch(_gradPartials, worker, wLen).AsSpan(0, wLen);
-            dW.Clear();
-            for (int img = start; img < end; img++)
-            {
-                var xi = x.Data.AsSpan(img * inPlane, inPlane);
-                var dyi = dy.Data.AsSpan(img * outPlane, outPlane);
-                var dxi = dx is null ? Span<float>.Empty : dx.Data.AsSpan(img * inPlane, inPlane);
-                PlanarConvKernels.Backward(gm, xi, _weight.Data, dyi, dW, dxi, dx is not null,
-                    Scratch(_colScratch, worker, PlanarConvKernels.ScratchLength(gm)));
-            }
+            var buffer = Scratch(_colScratch, worker, length);
+            for (int b = start; b < end; b++)
+                BlockedDepthwise.Backward(g, x.Data, dy.Data, dx?.Data, _spec.OutChannels, images, b, _weight.Data, _weightGrad.Data, buffer);
         });
-        for (int wk = 0; wk < workersUsed; wk++)
-            TensorPrimitives.Add(_weightGrad.Span, _gradPartials[wk].AsSpan(0, wLen), _weightGrad.Span);
+    }
+
+    /// <summary>A stem's weight gradient on planes, parallel over output channels (each summed over the images in order).</summary>
+    private void DenseWeightGradient(in ConvGeometry geo, Tensor x, Tensor dy)
+    {
+        int taps = KernelArea, cin = _spec.InChannels, per = cin * taps, length = PlanarConvKernels.DenseScratchLength(geo, cin), images = x.Dim(0);
+        var g = geo;
+        Workers.For(_spec.OutChannels, (start, end, worker) =>
+        {
+            var buffer = Scratch(_colScratch, worker, length);
+            for (int co = start; co < end; co++)
+                PlanarConvKernels.DenseWeightGradient(g, cin, x.Data, dy.Data, _spec.OutChannels, images, co, _weightGrad.Data.AsSpan(co * per, per), buffer);
+        });
     }
 }
