@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MixBit.Tensors;
 
@@ -12,8 +14,8 @@ namespace MixBit.Tensors;
 /// one contiguous run (streaming, prefetch-friendly) and writing panels of KC x 24 (24 KB, L1-resident while every 4-row
 /// panel of A of the task's rows passes over it). A is read in place through its strides (weights, transposed or not)
 /// unless its k dimension spans images or M is not a multiple of 4: then it is packed once into zero-padded 4-row panels.
-/// A C tile is stored in place when its 24 columns are adjacent floats, otherwise (edges, a tile spanning two images)
-/// through a small buffer.
+/// A C tile is stored in place when each third of its 24 columns is 8 adjacent floats, otherwise (edges, a tile that
+/// passes from one image to the next inside 8 columns) through a small buffer.
 /// </para>
 /// <para>
 /// Determinism: every element of C is one sequence of FMAs over k in increasing order, one K block at a time, whatever
@@ -94,6 +96,13 @@ internal static class ManagedGemm
         {
             int baseOut = row / MR * k * MR + row % MR;
             if (row >= m) { for (int p = 0; p < k; p++) dst[baseOut + p * MR] = 0f; continue; }
+            // Four rows with adjacent k: 4x4 transposes interleave them, four k at a time.
+            if (row % MR == 0 && row + MR <= m && a.ColStride == 1 && Sse.IsSupported)
+            {
+                PackFourRows(a, row, k, dst.AsSpan(row / MR * k * MR, k * MR));
+                row += MR - 1;
+                continue;
+            }
             // A row read as runs of adjacent k (one run per image when k spans images).
             int rowOff = a.Offset + a.RowIndex(row);
             for (int p = 0; p < k;)
@@ -105,6 +114,32 @@ internal static class ManagedGemm
             }
         }
         return dst;
+    }
+
+    /// <summary>dst[k*4 + r] = A(row + r, k) for r &lt; 4, when k has unit stride: runs of k within one group, 4x4 transposes.</summary>
+    private static void PackFourRows(in MatrixView a, int row, int k, Span<float> dst)
+    {
+        ref float src = ref a.Data[0];
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        int o0 = a.Offset + a.RowIndex(row), o1 = a.Offset + a.RowIndex(row + 1), o2 = a.Offset + a.RowIndex(row + 2), o3 = a.Offset + a.RowIndex(row + 3);
+        for (int p = 0; p < k;)
+        {
+            int run = a.ColGroup == 0 ? k - p : Math.Min(k - p, a.ColGroup - p % a.ColGroup), col = a.ColIndex(p), q = 0;
+            for (; q + 4 <= run; q += 4)
+            {
+                var r0 = Vector128.LoadUnsafe(ref src, (nuint)(o0 + col + q)); var r1 = Vector128.LoadUnsafe(ref src, (nuint)(o1 + col + q));
+                var r2 = Vector128.LoadUnsafe(ref src, (nuint)(o2 + col + q)); var r3 = Vector128.LoadUnsafe(ref src, (nuint)(o3 + col + q));
+                VectorOps.Transpose4x4(ref r0, ref r1, ref r2, ref r3);
+                ref float o = ref Unsafe.Add(ref d, (p + q) * MR);
+                r0.StoreUnsafe(ref o); r1.StoreUnsafe(ref o, 4); r2.StoreUnsafe(ref o, 8); r3.StoreUnsafe(ref o, 12);
+            }
+            for (; q < run; q++)
+            {
+                dst[(p + q) * MR] = a.Data[o0 + col + q]; dst[(p + q) * MR + 1] = a.Data[o1 + col + q];
+                dst[(p + q) * MR + 2] = a.Data[o2 + col + q]; dst[(p + q) * MR + 3] = a.Data[o3 + col + q];
+            }
+            p += run;
+        }
     }
 
     private sealed class Plan
@@ -142,9 +177,13 @@ internal static class ManagedGemm
                     {
                         int nc = Math.Min(NR, N - j);
                         ref float pb = ref blockB[(j - jb) / NR * kc * NR];
-                        bool cInPlace = nc == NR && c.UnitColumns(j, NR) && c.UngroupedRows(i0, i1 - i0);
-                        if (!cInPlace || (i1 - i0) % MR != 0)
-                            for (int cc = 0; cc < nc; cc++) colOffsets[cc] = c.ColIndex(j + cc);
+                        // In place when each 8-lane third of the tile's columns is adjacent in C (they may lie in different
+                        // images: maps of 16 or 64 positions), through the tile buffer otherwise.
+                        for (int cc = 0; cc < nc; cc++) colOffsets[cc] = c.ColIndex(j + cc);
+                        bool cInPlace = nc == NR && c.UngroupedRows(i0, i1 - i0)
+                            && colOffsets[V - 1] - colOffsets[0] == V - 1 && colOffsets[2 * V - 1] - colOffsets[V] == V - 1
+                            && colOffsets[NR - 1] - colOffsets[2 * V] == V - 1;
+                        nint o1 = colOffsets[V] - colOffsets[0], o2 = colOffsets[2 * V] - colOffsets[0];
                         for (int i = i0; i < i1; i += MR)
                         {
                             int mr = Math.Min(MR, M - i);
@@ -153,11 +192,11 @@ internal static class ManagedGemm
                                 : ref A.Data[A.Offset + A.RowIndex(i) + A.ColIndex(p0)];
                             var (aK, aR) = PackedA is null ? ((nint)A.ColStride, (nint)A.RowStride) : (MR, 1);
                             if (cInPlace && mr == MR)
-                                Kernel(kc, ref pa, aK, aR, ref pb, ref c.Data[c.Offset + c.RowIndex(i) + c.ColIndex(j)], c.RowStride,
+                                Kernel(kc, ref pa, aK, aR, ref pb, ref c.Data[c.Offset + c.RowIndex(i) + colOffsets[0]], c.RowStride, o1, o2,
                                     Alpha, accumulate, finish, i);
                             else
                             {
-                                Kernel(kc, ref pa, aK, aR, ref pb, ref tile[0], NR, 1f, false, null, 0);
+                                Kernel(kc, ref pa, aK, aR, ref pb, ref tile[0], NR, V, 2 * V, 1f, false, null, 0);
                                 Merge(tile, c, i, mr, colOffsets[..nc], Alpha, accumulate, finish);
                             }
                         }
@@ -210,9 +249,12 @@ internal static class ManagedGemm
             }
             return;
         }
-        for (int cc = 0; cc < ncols; cc++)
+        int col = 0;
+        if (b.RowStride == 1 && Avx.IsSupported)
+            for (; col + V <= ncols; col += V) PackEightColumns(b, p0, kc, jb + col, block.AsSpan(col / NR * panelLength + col % NR));
+        for (; col < ncols; col++)
         {
-            int colOff = b.Offset + b.ColIndex(jb + cc), dst = cc / NR * panelLength + cc % NR;
+            int colOff = b.Offset + b.ColIndex(jb + col), dst = col / NR * panelLength + col % NR;
             for (int p = 0; p < kc;)
             {
                 int run = b.RowGroup == 0 ? kc - p : Math.Min(kc - p, b.RowGroup - (p0 + p) % b.RowGroup);
@@ -220,6 +262,36 @@ internal static class ManagedGemm
                 for (int q = 0; q < run; q++) block[dst + (p + q) * NR] = src[s + q * step];
                 p += run;
             }
+        }
+    }
+
+    /// <summary>
+    /// dst[p*NR + l] = B(p0 + p, j + l) for l &lt; 8, p &lt; kc, when consecutive k are adjacent (a transposed operand, e.g.
+    /// X^T in a weight gradient): runs of k within one group, 8x8 transposes.
+    /// </summary>
+    private static void PackEightColumns(in MatrixView b, int p0, int kc, int j, Span<float> dst)
+    {
+        ref float src = ref b.Data[0];
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        Span<int> cols = stackalloc int[V];
+        for (int l = 0; l < V; l++) cols[l] = b.Offset + b.ColIndex(j + l);
+        for (int p = 0; p < kc;)
+        {
+            int run = b.RowGroup == 0 ? kc - p : Math.Min(kc - p, b.RowGroup - (p0 + p) % b.RowGroup), row = b.RowIndex(p0 + p), q = 0;
+            for (; q + V <= run; q += V)
+            {
+                var r0 = Vector256.LoadUnsafe(ref src, (nuint)(cols[0] + row + q)); var r1 = Vector256.LoadUnsafe(ref src, (nuint)(cols[1] + row + q));
+                var r2 = Vector256.LoadUnsafe(ref src, (nuint)(cols[2] + row + q)); var r3 = Vector256.LoadUnsafe(ref src, (nuint)(cols[3] + row + q));
+                var r4 = Vector256.LoadUnsafe(ref src, (nuint)(cols[4] + row + q)); var r5 = Vector256.LoadUnsafe(ref src, (nuint)(cols[5] + row + q));
+                var r6 = Vector256.LoadUnsafe(ref src, (nuint)(cols[6] + row + q)); var r7 = Vector256.LoadUnsafe(ref src, (nuint)(cols[7] + row + q));
+                VectorOps.Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+                ref float o = ref Unsafe.Add(ref d, (p + q) * NR);
+                r0.StoreUnsafe(ref o); r1.StoreUnsafe(ref o, NR); r2.StoreUnsafe(ref o, 2 * NR); r3.StoreUnsafe(ref o, 3 * NR);
+                r4.StoreUnsafe(ref o, 4 * NR); r5.StoreUnsafe(ref o, 5 * NR); r6.StoreUnsafe(ref o, 6 * NR); r7.StoreUnsafe(ref o, 7 * NR);
+            }
+            for (; q < run; q++)
+                for (int l = 0; l < V; l++) dst[(p + q) * NR + l] = b.Data[cols[l] + row + q];
+            p += run;
         }
     }
 
@@ -302,9 +374,10 @@ internal static class ManagedGemm
     /// <summary>
     /// The register block: acc(4 x 24) = sum over p &lt; kc of A(r, p) * B(p, 0..23), A(r, p) at a[p*aK + r*aR] and B(p, ·) at
     /// b[p*NR] (a packed panel); then C(r, ·) = alpha * acc (+ C when accumulating), then the epilogue for C row row0 + r.
+    /// Row r of C is at c[r*ldc]; its three 8-lane thirds at offsets 0, o1 and o2 (8 and 16 when the row is contiguous).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(int kc, ref float a, nint aK, nint aR, ref float b, ref float c, nint ldc,
+    private static void Kernel(int kc, ref float a, nint aK, nint aR, ref float b, ref float c, nint ldc, nint o1, nint o2,
         float alpha, bool accumulate, GemmEpilogue? finish, int row0)
     {
         Vector256<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
@@ -327,19 +400,19 @@ internal static class ManagedGemm
             b = ref Unsafe.Add(ref b, NR);
         }
         var va = Vector256.Create(alpha);
-        StoreRow(ref c, c00, c01, c02, va, accumulate, finish, row0);
-        StoreRow(ref Unsafe.Add(ref c, ldc), c10, c11, c12, va, accumulate, finish, row0 + 1);
-        StoreRow(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, c22, va, accumulate, finish, row0 + 2);
-        StoreRow(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, c32, va, accumulate, finish, row0 + 3);
+        StoreRow(ref c, o1, o2, c00, c01, c02, va, accumulate, finish, row0);
+        StoreRow(ref Unsafe.Add(ref c, ldc), o1, o2, c10, c11, c12, va, accumulate, finish, row0 + 1);
+        StoreRow(ref Unsafe.Add(ref c, 2 * ldc), o1, o2, c20, c21, c22, va, accumulate, finish, row0 + 2);
+        StoreRow(ref Unsafe.Add(ref c, 3 * ldc), o1, o2, c30, c31, c32, va, accumulate, finish, row0 + 3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(ref float c, Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> alpha,
+    private static void StoreRow(ref float c, nint o1, nint o2, Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> alpha,
         bool accumulate, GemmEpilogue? finish, int row)
     {
         StoreVector(ref c, v0, alpha, accumulate, finish, row);
-        StoreVector(ref Unsafe.Add(ref c, V), v1, alpha, accumulate, finish, row);
-        StoreVector(ref Unsafe.Add(ref c, 2 * V), v2, alpha, accumulate, finish, row);
+        StoreVector(ref Unsafe.Add(ref c, o1), v1, alpha, accumulate, finish, row);
+        StoreVector(ref Unsafe.Add(ref c, o2), v2, alpha, accumulate, finish, row);
     }
 
     /// <summary>c[0..8) = alpha * v (+ c), then clamp(· + bias[row], lo, hi) when finishing.</summary>

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using MixBit.Tensors;
 
 namespace MixBit.Nn.Layers;
 
@@ -190,7 +191,7 @@ internal static class BlockedDepthwise
                 var r2 = Load(ref src, identity ? (q + 2) * Lanes : at[q + 2]); var r3 = Load(ref src, identity ? (q + 3) * Lanes : at[q + 3]);
                 var r4 = Load(ref src, identity ? (q + 4) * Lanes : at[q + 4]); var r5 = Load(ref src, identity ? (q + 5) * Lanes : at[q + 5]);
                 var r6 = Load(ref src, identity ? (q + 6) * Lanes : at[q + 6]); var r7 = Load(ref src, identity ? (q + 7) * Lanes : at[q + 7]);
-                Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+                VectorOps.Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
                 ref float d = ref Unsafe.Add(ref dst, q);
                 r0.StoreUnsafe(ref d); r1.StoreUnsafe(ref d, (nuint)count); r2.StoreUnsafe(ref d, (nuint)(2 * count)); r3.StoreUnsafe(ref d, (nuint)(3 * count));
                 r4.StoreUnsafe(ref d, (nuint)(4 * count)); r5.StoreUnsafe(ref d, (nuint)(5 * count));
@@ -214,26 +215,7 @@ internal static class BlockedDepthwise
         r2 = Vector256.LoadUnsafe(ref src, (nuint)(2 * stride)); r3 = Vector256.LoadUnsafe(ref src, (nuint)(3 * stride));
         r4 = Vector256.LoadUnsafe(ref src, (nuint)(4 * stride)); r5 = Vector256.LoadUnsafe(ref src, (nuint)(5 * stride));
         r6 = Vector256.LoadUnsafe(ref src, (nuint)(6 * stride)); r7 = Vector256.LoadUnsafe(ref src, (nuint)(7 * stride));
-        Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-    }
-
-    /// <summary>In-place 8x8 transpose of the rows r0..r7 (unpack, shuffle, then swap 128-bit halves).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose(ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,
-        ref Vector256<float> r4, ref Vector256<float> r5, ref Vector256<float> r6, ref Vector256<float> r7)
-    {
-        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        r0 = Avx.Permute2x128(u0, u4, 0x20); r1 = Avx.Permute2x128(u1, u5, 0x20);
-        r2 = Avx.Permute2x128(u2, u6, 0x20); r3 = Avx.Permute2x128(u3, u7, 0x20);
-        r4 = Avx.Permute2x128(u0, u4, 0x31); r5 = Avx.Permute2x128(u1, u5, 0x31);
-        r6 = Avx.Permute2x128(u2, u6, 0x31); r7 = Avx.Permute2x128(u3, u7, 0x31);
+        VectorOps.Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
     }
 
     /// <summary>wv[t] = w[c0 + ·, t] over the lanes, zero beyond the last channel.</summary>
