@@ -34,15 +34,24 @@ public class LayerGradientTests
         GradientChecker.Check(layer, [GradientChecker.Random(4, 2, spec.InChannels, 7, 6)]);
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Depthwise_gradients_with_full_lane_blocks_match_finite_differences(int stride)
+    /// <summary>Shapes that reach the vectorised paths, not only their scalar tails.</summary>
+    public static TheoryData<string, Conv2dSpec, int[]> VectorPathCases => new()
     {
-        // 16 channels (two full blocks of 8 lanes) and 5x7 maps: the 8x8 transposes between planes and lanes and their tails.
-        var spec = Conv2dSpec.Square(16, 16, 3, stride, groups: 16, hasBias: true);
-        var layer = new Conv2dLayer("dw", spec, GradientChecker.Random(2, spec.Parameters[0].Shape), GradientChecker.Random(3, 16));
-        GradientChecker.Check(layer, [GradientChecker.Random(4, 2, 16, 5, 7)], samplesPerTensor: 60);
+        // 16 channels (two full blocks of 8 lanes) on 5x7 maps: the 8x8 transposes between planes and lanes, and their tails.
+        { "depthwise s1, full lane blocks", Conv2dSpec.Square(16, 16, 3, 1, groups: 16, hasBias: true), [2, 16, 5, 7] },
+        { "depthwise s2, full lane blocks", Conv2dSpec.Square(16, 16, 3, 2, groups: 16, hasBias: true), [2, 16, 5, 7] },
+        // 4 x 3 x 3 = 36 > 32 inputs per output, so im2col + GEMM; 40 columns: vectorised row copies, stride-2 gathers, col2im adds.
+        { "im2col s1, wide map", Conv2dSpec.Square(4, 3, 3, 1, hasBias: true), [1, 4, 5, 40] },
+        { "im2col s2, wide map", Conv2dSpec.Square(4, 3, 3, 2, hasBias: true), [1, 4, 5, 40] },
+    };
+
+    [Theory]
+    [MemberData(nameof(VectorPathCases))]
+    public void Conv2d_gradients_on_vector_path_shapes_match_finite_differences(string name, Conv2dSpec spec, int[] inputShape)
+    {
+        _ = name;
+        var layer = new Conv2dLayer("c", spec, GradientChecker.Random(2, spec.Parameters[0].Shape), GradientChecker.Random(3, spec.OutChannels));
+        GradientChecker.Check(layer, [GradientChecker.Random(4, inputShape)], samplesPerTensor: 60);
     }
 
     [Theory]
@@ -112,6 +121,8 @@ public class LayerGradientTests
     {
         var spec = new Pool2dSpec(kind, k, k, s, s, p, p, p, p, includePad);
         GradientChecker.Check(new Pool2dLayer(spec), [GradientChecker.Random(6, 2, 2, 7, 6)]);
+        // 19 columns: the vectorised row reductions as well as their tails.
+        GradientChecker.Check(new Pool2dLayer(spec), [GradientChecker.Random(7, 1, 2, 5, 19)]);
     }
 
     [Fact]

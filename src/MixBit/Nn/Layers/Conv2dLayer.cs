@@ -122,7 +122,7 @@ public sealed class Conv2dLayer : Layer
         {
             int nb = Math.Min(block, n - n0);
             var col = PackColumns(geo, x, g, n0, nb);
-            Gemm.Multiply(coutG, nb * outHw, kdim, 1f, a, MatrixView.Nchw(col, 0, outHw, kdim * outHw), 0f,
+            Gemm.Multiply(coutG, nb * outHw, kdim, 1f, a, MatrixView.RowMajor(col, nb * outHw), 0f,
                 MatrixView.Nchw(Output.Data, (n0 * _spec.OutChannels + g * coutG) * outHw, outHw, _spec.OutChannels * outHw), epilogue);
         }
     }
@@ -136,17 +136,21 @@ public sealed class Conv2dLayer : Layer
     /// <summary>4M floats (16 MB) of im2col columns per block.</summary>
     private const int ColumnBudget = 1 << 22;
 
-    /// <summary>im2col of images [n0, n0 + count) for conv group g into the shared column buffer, [image][kdim][outHw], in parallel.</summary>
+    /// <summary>
+    /// im2col of images [n0, n0 + count) for conv group g into the shared column buffer, in parallel: one row-major
+    /// kdim x (count * outHw) matrix, image i in columns [i * outHw, (i + 1) * outHw), so that the product's operand has
+    /// whole rows of adjacent floats even on 2x2 maps.
+    /// </summary>
     private float[] PackColumns(in ConvGeometry geo, Tensor x, int g, int n0, int count)
     {
-        int cinG = _spec.InChannelsPerGroup, inHw = geo.InH * geo.InW, perImage = cinG * KernelArea * geo.OutH * geo.OutW;
+        int cinG = _spec.InChannelsPerGroup, inHw = geo.InH * geo.InW, outHw = geo.OutH * geo.OutW, perImage = cinG * KernelArea * outHw;
         if (_columns.Length < count * perImage) _columns = new float[count * perImage];
         var col = _columns;
         var gm = geo;
         Workers.For(count, (start, end, _) =>
         {
             for (int i = start; i < end; i++)
-                Im2Col.Pack(gm, cinG, x.Data.AsSpan(((n0 + i) * _spec.InChannels + g * cinG) * inHw, cinG * inHw), col.AsSpan(i * perImage, perImage));
+                Im2Col.Pack(gm, cinG, x.Data.AsSpan(((n0 + i) * _spec.InChannels + g * cinG) * inHw, cinG * inHw), col.AsSpan(i * outHw), count * outHw);
         });
         return col;
     }
@@ -202,7 +206,7 @@ public sealed class Conv2dLayer : Layer
         {
             int nb = Math.Min(block, n - n0);
             var col = PackColumns(geo, x, g, n0, nb);
-            var cols = MatrixView.Nchw(col, 0, outHw, kdim * outHw);
+            var cols = MatrixView.RowMajor(col, nb * outHw);
             var dyBlock = MatrixView.Nchw(dy.Data, (n0 * _spec.OutChannels + g * coutG) * outHw, outHw, dyStride);
             Gemm.Multiply(coutG, kdim, nb * outHw, 1f, dyBlock, cols.Transposed, 1f, dW);
             if (dx is null) continue;
@@ -212,7 +216,7 @@ public sealed class Conv2dLayer : Layer
             Workers.For(nb, (start, end, _) =>
             {
                 for (int i = start; i < end; i++)
-                    Im2Col.Unpack(gm, cinG, col.AsSpan(i * kdim * outHw, kdim * outHw),
+                    Im2Col.Unpack(gm, cinG, col.AsSpan(i * outHw), nb * outHw,
                         dx.Data.AsSpan(((n0 + i) * _spec.InChannels + g * cinG) * inHw, cinG * inHw));
             });
         }
