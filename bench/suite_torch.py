@@ -83,8 +83,12 @@ def export(name, path):
 
 
 def timed(fn, min_seconds, min_steps):
-    """Images/s of fn over at least min_steps calls and min_seconds, after two warm-up calls."""
-    fn(); fn()
+    """(calls, seconds) of fn over at least min_steps calls and min_seconds, after a warm-up of at least two calls and
+    min_seconds / 2 (as the C# side does)."""
+    warm, t0 = 0, time.perf_counter()
+    while warm < 2 or time.perf_counter() - t0 < min_seconds / 2:
+        fn()
+        warm += 1
     steps, t0 = 0, time.perf_counter()
     while steps < min_steps or time.perf_counter() - t0 < min_seconds:
         fn()

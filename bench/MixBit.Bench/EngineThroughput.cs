@@ -8,7 +8,7 @@ namespace MixBit.Bench;
 
 /// <summary>
 /// Images per second of MixBit training steps (forward, softmax cross-entropy, backward, SGD momentum) and inference
-/// forwards on random data: two warm-up calls, then at least <c>minSteps</c> calls and <c>minSeconds</c> of them.
+/// forwards on random data: a warm-up (<see cref="Rate"/>), then at least <c>minSteps</c> calls and <c>minSeconds</c> of them.
 /// </summary>
 public static class EngineThroughput
 {
@@ -42,10 +42,14 @@ public static class EngineThroughput
     public static double InferImagesPerSecond(ModelGraph graph, int batch, double minSeconds, int minSteps)
         => InferImagesPerSecond(Model.Initialize(graph, 1), batch, minSeconds, minSteps);
 
-    /// <summary>Calls per second of <paramref name="step"/>.</summary>
+    /// <summary>
+    /// Calls per second of <paramref name="step"/>, after a warm-up of at least two calls and half of
+    /// <paramref name="minSeconds"/> (long enough for .NET to replace first-call code by optimised code).
+    /// </summary>
     public static double Rate(Action step, double minSeconds, int minSteps)
     {
-        step(); step();
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 2 || warm.Elapsed.TotalSeconds < minSeconds / 2; i++) step();
         int steps = 0;
         var sw = Stopwatch.StartNew();
         while (steps < minSteps || sw.Elapsed.TotalSeconds < minSeconds) { step(); steps++; }

@@ -84,8 +84,31 @@ internal static class BlockedDepthwise
         for (int n = n0; n < n1; n++)
         {
             ToLanes(x.AsSpan((n * channels + c0) * plan.InHw), plan.InHw, lanes, plan.InputAt, p);
+            // Four positions of a row per pass over the taps: each weight vector loaded once feeds four FMAs.
+            int step = g.StrideW * Lanes;
             for (int oy = 0, q = 0; oy < g.OutH; oy++)
-                for (int ox = 0; ox < g.OutW; ox++, q++)
+            {
+                int ox = 0;
+                for (; ox + 4 <= g.OutW; ox += 4, q += 4)
+                {
+                    ref float window = ref Unsafe.Add(ref rp, plan.WindowAt(g, oy, ox));
+                    Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                    for (int t = 0; t < plan.Taps; t++)
+                    {
+                        var wt = Unsafe.Add(ref rw, t);
+                        ref float tap = ref Unsafe.Add(ref window, Unsafe.Add(ref rt, t));
+                        a0 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap), a0);
+                        a1 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)step), a1);
+                        a2 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(2 * step)), a2);
+                        a3 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(3 * step)), a3);
+                    }
+                    ref float dst = ref Unsafe.Add(ref ro, q * Lanes);
+                    Vector256.MinNative(Vector256.MaxNative(a0 + vb, vlo), vhi).StoreUnsafe(ref dst);
+                    Vector256.MinNative(Vector256.MaxNative(a1 + vb, vlo), vhi).StoreUnsafe(ref dst, Lanes);
+                    Vector256.MinNative(Vector256.MaxNative(a2 + vb, vlo), vhi).StoreUnsafe(ref dst, 2 * Lanes);
+                    Vector256.MinNative(Vector256.MaxNative(a3 + vb, vlo), vhi).StoreUnsafe(ref dst, 3 * Lanes);
+                }
+                for (; ox < g.OutW; ox++, q++)
                 {
                     ref float window = ref Unsafe.Add(ref rp, plan.WindowAt(g, oy, ox));
                     var acc = Vector256<float>.Zero;
@@ -93,13 +116,14 @@ internal static class BlockedDepthwise
                         acc = Vector256.FusedMultiplyAdd(Unsafe.Add(ref rw, t), Vector256.LoadUnsafe(ref window, (nuint)Unsafe.Add(ref rt, t)), acc);
                     Vector256.MinNative(Vector256.MaxNative(acc + vb, vlo), vhi).StoreUnsafe(ref ro, (nuint)(q * Lanes));
                 }
+            }
             FromLanes(o, plan.OutHw, lanes, null, y.AsSpan((n * channels + c0) * plan.OutHw));
         }
     }
 
     /// <summary>
     /// Backward of channels [8*block, 8*block + 8) over all <paramref name="images"/>: adds dL/dw into <paramref name="dW"/>
-    /// (summed over images, positions and taps in that order, so independent of threads) and, when <paramref name="dx"/> is
+    /// (per tap, summed over images then positions in order, so independent of threads) and, when <paramref name="dx"/> is
     /// given, overwrites dL/dx.
     /// </summary>
     public static void Backward(in ConvGeometry g, float[] x, float[] dy, float[]? dx, int channels, int images, int block,
@@ -127,18 +151,22 @@ internal static class BlockedDepthwise
             ToLanes(x.AsSpan((n * channels + c0) * plan.InHw), plan.InHw, lanes, plan.InputAt, p);
             ToLanes(dy.AsSpan((n * channels + c0) * plan.OutHw), plan.OutHw, lanes, outputAt, d);
             if (dx is not null) dp.Clear();
-            for (int oy = 0, q = 0; oy < g.OutH; oy++)
-                for (int ox = 0; ox < g.OutW; ox++, q++)
-                {
-                    var dv = Vector256.LoadUnsafe(ref rd, (nuint)(q * Lanes));
-                    int window = plan.WindowAt(g, oy, ox);
-                    for (int t = 0; t < plan.Taps; t++)
+            // Tap by tap over all positions: the tap's weight-gradient accumulator stays in a register.
+            for (int t = 0; t < plan.Taps; t++)
+            {
+                var acc = dwv[t];
+                var wt = wv[t];
+                int off = Unsafe.Add(ref rt, t);
+                for (int oy = 0, q = 0; oy < g.OutH; oy++)
+                    for (int ox = 0; ox < g.OutW; ox++, q++)
                     {
-                        nuint at = (nuint)(window + Unsafe.Add(ref rt, t));
-                        dwv[t] = Vector256.FusedMultiplyAdd(dv, Vector256.LoadUnsafe(ref rp, at), dwv[t]);
-                        if (dx is not null) Vector256.FusedMultiplyAdd(wv[t], dv, Vector256.LoadUnsafe(ref rdp, at)).StoreUnsafe(ref rdp, at);
+                        var dv = Vector256.LoadUnsafe(ref rd, (nuint)(q * Lanes));
+                        nuint at = (nuint)(plan.WindowAt(g, oy, ox) + off);
+                        acc = Vector256.FusedMultiplyAdd(dv, Vector256.LoadUnsafe(ref rp, at), acc);
+                        if (dx is not null) Vector256.FusedMultiplyAdd(wt, dv, Vector256.LoadUnsafe(ref rdp, at)).StoreUnsafe(ref rdp, at);
                     }
-                }
+                dwv[t] = acc;
+            }
             if (dx is not null) FromLanes(dp, plan.InHw, lanes, plan.InputAt, dx.AsSpan((n * channels + c0) * plan.InHw));
         }
         for (int t = 0; t < plan.Taps; t++)
