@@ -10,11 +10,14 @@ using MixBit.Tensors;
 //                         per-layer times of a training step and of inference
 //   --gemm [--threads T]  managed GEMM vs OpenBLAS on the suite's product shapes
 //   --quantize            calibrate-and-evaluate vs float evaluation (QuantizeBench)
+//   --cpu [--models a,b] [--seconds S]
+//                         MixBit vs ONNX Runtime inference in process CPU time, one thread (CpuRatio)
 string root = FindRepoRoot();
 string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 Workers.Count = int.Parse((Arg("--threads") ?? "2").Split(',')[^1]); // the suite sets it per measurement
 if (args.Contains("--suite") || args.Contains("--quick")) return Suite.Run(root, args);
 if (args.Contains("--gemm")) return GemmBench.Run(args);
+if (args.Contains("--cpu")) return CpuRatio.Run(root, args);
 if (args.Contains("--quantize")) return QuantizeBench.Run(args, root);
 if (args.Contains("--profile"))
 {
@@ -25,7 +28,7 @@ if (args.Contains("--profile"))
     Profile.Run(model, int.Parse(Arg("--batch") ?? "64"), int.Parse(Arg("--steps") ?? "20"));
     return 0;
 }
-Console.Error.WriteLine("usage: MixBit.Bench --suite [options] | --quick | --profile [options] | --quantize [options]");
+Console.Error.WriteLine("usage: MixBit.Bench --suite [options] | --quick | --profile [options] | --gemm | --quantize [options] | --cpu [options]");
 return 1;
 
 static string FindRepoRoot()

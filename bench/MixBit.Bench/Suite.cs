@@ -140,7 +140,8 @@ public static class Suite
 
     private static string? Arg(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 
-    private static JsonElement Python(string repoRoot, string[] args)
+    /// <summary>Runs bench/suite_torch.py with <paramref name="args"/> and returns the JSON of its last output line.</summary>
+    public static JsonElement Python(string repoRoot, string[] args)
     {
         var psi = new ProcessStartInfo("/usr/bin/python3", [Path.Combine(repoRoot, "bench", "suite_torch.py"), .. args])
         { RedirectStandardOutput = true, RedirectStandardError = true };
