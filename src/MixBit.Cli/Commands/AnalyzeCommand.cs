@@ -12,8 +12,6 @@ namespace MixBit.Cli.Commands;
 /// <summary><c>mixbit analyze</c>: FLASH and RAM of a model on a device, per layer, and the rule-based bit policy.</summary>
 public static class AnalyzeCommand
 {
-    private const string SizeHelp = "e.g. 2MB, 1.5MB, 512kB, 512KiB or 524288 (bytes); 1 kB = 1024 B, the datasheet convention";
-
     public static Command Create()
     {
         var arch = new Option<string?>("--arch") { Description = $"Built-in architecture: {string.Join(", ", ArchitectureRegistry.Names)}." };
@@ -22,22 +20,22 @@ public static class AnalyzeCommand
         var resolution = new Option<int?>("--resolution") { Description = "Input height and width in pixels (default 224)." };
         var inputChannels = new Option<int?>("--input-channels") { Description = "Input channels (default 3)." };
         var classes = new Option<int?>("--classes") { Description = "Number of classes (default 1000)." };
-        var board = new Option<string?>("--board") { Description = $"Device preset: {string.Join(", ", BoardPreset.All.Select(b => $"{b.Name} ({MemorySize.Format(b.FlashBytes)}/{MemorySize.Format(b.RamBytes)})"))}." };
-        var flash = new Option<string?>("--flash") { Description = $"Device FLASH, {SizeHelp}; overrides the board's figure." };
-        var ram = new Option<string?>("--ram") { Description = $"Device RAM, {SizeHelp}; overrides the board's figure." };
-        var flashReserve = new Option<string?>("--flash-reserve") { Description = "FLASH kept for the runtime code and constants outside the model (default 0; the real figure is to be measured from the ARM build of the generated runtime)." };
-        var ramReserve = new Option<string?>("--ram-reserve") { Description = "RAM kept for the stack and runtime state (default 0; to be measured from the ARM build of the generated runtime)." };
+        var budgetOptions = new BudgetOptions();
         var policy = new Option<FileInfo?>("--policy") { Description = "Bit policy JSON to analyse instead of uniform 8-bit." };
         var savePolicy = new Option<FileInfo?>("--save-policy") { Description = "Write the rule-based policy to this JSON file (if the budget is feasible)." };
         var json = new Option<bool>("--json") { Description = "Write the report as JSON to stdout instead of tables." };
+        var force = CommonOptions.Force();
 
         var cmd = new Command("analyze", "FLASH and RAM of a quantized model on a microcontroller, layer by layer, and the rule-based (memory-driven) bit policy that fits it.")
         {
-            arch, model, width, resolution, inputChannels, classes, board, flash, ram, flashReserve, ramReserve, policy, savePolicy, json,
+            arch, model, width, resolution, inputChannels, classes, policy, savePolicy, json, force,
         };
+        foreach (var o in budgetOptions.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             var (archName, modelFile) = (parse.GetValue(arch), parse.GetValue(model));
+            if (parse.GetValue(savePolicy) is { } target)
+                Workflows.RunOutputs.Check([target.FullName], [(parse.GetValue(policy)?.FullName, "--policy"), (modelFile?.FullName, "--model")], parse.GetValue(force));
             if ((archName is null) == (modelFile is null))
                 throw new MixBitException("Give exactly one model: --arch NAME (with --width, --resolution, ...) or --model FILE.");
             if (modelFile is not null && (parse.GetValue(width), parse.GetValue(resolution), parse.GetValue(inputChannels), parse.GetValue(classes)) != (null, null, null, null))
@@ -46,7 +44,7 @@ public static class AnalyzeCommand
             var graph = modelFile is not null ? ModelFile.Load(modelFile.FullName).Graph : ArchitectureRegistry.Build(archName!, new ArchitectureOptions(
                 parse.GetValue(width) ?? defaults.Width, parse.GetValue(resolution) ?? defaults.Resolution,
                 parse.GetValue(inputChannels) ?? defaults.InputChannels, parse.GetValue(classes) ?? defaults.Classes));
-            var budget = Budget(parse.GetValue(board), parse.GetValue(flash), parse.GetValue(ram), parse.GetValue(flashReserve), parse.GetValue(ramReserve));
+            var budget = budgetOptions.Resolve(parse);
             var policyFile = parse.GetValue(policy);
             var given = policyFile is null ? null : BitPolicy.Read(policyFile.FullName, graph);
 
@@ -56,8 +54,10 @@ public static class AnalyzeCommand
                 BitPolicy.Create(graph, report.RuleBased.Layers.Select(l => KeyValuePair.Create(l.Name, new LayerBits(l.WeightBits, l.ActivationBits)))).Write(save.FullName);
             if (parse.GetValue(json)) Console.Out.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
             else Render(report, parse.GetValue(savePolicy));
-            // The report is printed either way; an impossible budget still fails the command.
-            return report.RuleBased.Feasible ? 0 : CliErrors.BadInput;
+            // The report is printed either way (stdout); an impossible budget still fails the command, said on stderr.
+            if (report.RuleBased.Feasible) return 0;
+            CliErrors.Report($"{report.RuleBased.Error}{(parse.GetValue(savePolicy) is { } p ? $" No policy was written to {p}." : "")}");
+            return CliErrors.BadInput;
         });
         return cmd;
     }
@@ -68,20 +68,6 @@ public static class AnalyzeCommand
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
-
-    private static MemoryBudget Budget(string? board, string? flash, string? ram, string? flashReserve, string? ramReserve)
-    {
-        var preset = board is null ? null : BoardPreset.Find(board);
-        long? flashBytes = flash is null ? preset?.FlashBytes : MemorySize.Parse(flash, "--flash");
-        long? ramBytes = ram is null ? preset?.RamBytes : MemorySize.Parse(ram, "--ram");
-        if (flashBytes is null || ramBytes is null)
-            throw new MixBitException("No device given; pass --board NAME or both --flash and --ram (e.g. --flash 2MB --ram 512kB).");
-        string device = preset is not null && flash is null && ram is null ? preset.Name
-            : $"{(preset is null ? "" : preset.Name + ", ")}{MemorySize.Format(flashBytes.Value)} FLASH / {MemorySize.Format(ramBytes.Value)} RAM";
-        return new MemoryBudget(flashBytes.Value, ramBytes.Value,
-            flashReserve is null ? 0 : MemorySize.Parse(flashReserve, "--flash-reserve"),
-            ramReserve is null ? 0 : MemorySize.Parse(ramReserve, "--ram-reserve"), device);
-    }
 
     private static void Render(MemoryReport r, FileInfo? savedPolicy)
     {

@@ -12,9 +12,22 @@ public static class CommonOptions
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 
+    public static Option<string?> Data() => new("--data") { Description = Workflows.DatasetSource.Description };
+
+    public static Option<int> Validation(int defaultCount) => new("--validation")
+    {
+        Description = $"Training images held out for validation (an image folder without val/: {Workflows.DatasetSource.ImageFolderValidationFraction:P0} of its training images, at most this many)",
+        DefaultValueFactory = _ => defaultCount,
+    };
+
+    public static Option<bool> Force() => new("--force")
+    {
+        Description = "Replace an input file named as the output, or an earlier run's checkpoint, instead of refusing",
+    };
+
     public static void ApplyThreads(int threads)
     {
-        if (threads < 1) throw new MixBitException($"--threads must be at least 1, got {threads}.");
+        if (threads is < 1 or > Workers.MaxCount) throw new MixBitException($"--threads must be in 1..{Workers.MaxCount}, got {threads}.");
         Workers.Count = threads;
     }
 }

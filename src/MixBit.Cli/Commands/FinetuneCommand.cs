@@ -30,13 +30,14 @@ public static class FinetuneCommand
         var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per tensor instead of per output channel" };
         var bn = new Option<string>("--bn") { Description = "BatchNorm: fold or keep", DefaultValueFactory = _ => "fold" };
         var seed = new Option<int>("--seed") { Description = "Seed for data order, augmentation and calibration images", DefaultValueFactory = _ => 0 };
-        var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory})" };
+        var data = CommonOptions.Data();
         var output = new Option<string>("--output", "-o") { Description = "Fine-tuned model file to write (ONNX)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run from its last epoch checkpoint" };
+        var force = CommonOptions.Force();
         var threads = CommonOptions.Threads();
 
         var cmd = new Command("finetune", "Quantization-aware fine-tuning of a model for a bit policy")
-        { model, policy, wBits, aBits, keep8, epochs, batch, lr, optimizer, distill, temperature, freeze, trainCount, calibration, weightRange, perTensor, bn, seed, data, output, resume, threads };
+        { model, policy, wBits, aBits, keep8, epochs, batch, lr, optimizer, distill, temperature, freeze, trainCount, calibration, weightRange, perTensor, bn, seed, data, output, resume, force, threads };
         cmd.SetAction(p =>
         {
             CommonOptions.ApplyThreads(p.GetValue(threads));
@@ -53,9 +54,8 @@ public static class FinetuneCommand
                 BatchNorm = QuantizationOptions.ParseBatchNorm(p.GetValue(bn)!),
             };
             var request = new FinetuneRequest(p.GetValue(model)!, new PolicySource(p.GetValue(policy), p.GetValue(wBits), p.GetValue(aBits), p.GetValue(keep8)),
-                quantization, qat, p.GetValue(output)!, p.GetValue(resume), p.GetValue(data));
-            var o = TrainingProgressView.Run(cancel => FinetuneWorkflow.Run(request, new TrainingProgressView.Reporter(), cancel),
-                "interrupted: the last finished epoch is saved; continue with the same command plus --resume");
+                quantization, qat, p.GetValue(output)!, p.GetValue(resume), p.GetValue(data), Force: p.GetValue(force));
+            var o = Interruption.Run(cancel => FinetuneWorkflow.Run(request, new TrainingProgressView.Reporter(), cancel));
             string calibrated = o.CalibratedTestAccuracy is { } c ? $"{c:P2}" : "n/a (resumed)";
             AnsiConsole.MarkupLineInterpolated($"policy: {o.PolicySummary}");
             AnsiConsole.MarkupLineInterpolated(

@@ -13,24 +13,27 @@ public static class InspectCommand
     {
         var model = new Argument<string>("model") { Description = "ONNX model file (.onnx)" };
         var cmd = new Command("inspect", "Show an ONNX model's layers (shapes, parameters, MACs) and whether MixBit can quantize it.") { model };
-        cmd.SetAction(parse => Run(parse.GetValue(model)!, AnsiConsole.Console));
+        cmd.SetAction(parse => Run(parse.GetValue(model)!, AnsiConsole.Console, CliErrors.Error));
         return cmd;
     }
 
-    /// <summary>Exit code 0 when MixBit can import (and so quantize) the model, <see cref="CliErrors.BadInput"/> otherwise.</summary>
-    public static int Run(string path, IAnsiConsole console)
+    /// <summary>
+    /// Exit code 0 when MixBit can import (and so quantize) the model, <see cref="CliErrors.BadInput"/> otherwise; the
+    /// table goes to <paramref name="console"/>, the reason a model cannot be read to <paramref name="errors"/>.
+    /// </summary>
+    public static int Run(string path, IAnsiConsole console, IAnsiConsole errors)
     {
         Model model;
         IReadOnlyDictionary<string, string> metadata;
         try { (model, metadata) = ModelFile.LoadWithMetadata(path); }
         catch (OnnxImportException e)
         {
-            console.MarkupLineInterpolated($"[red]MixBit cannot quantize this model:[/] {e.Message}");
+            errors.MarkupLineInterpolated($"[red]error:[/] MixBit cannot quantize this model: {e.Message}");
             return CliErrors.BadInput;
         }
         catch (MixBitException e)
         {
-            console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            errors.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return CliErrors.BadInput;
         }
 

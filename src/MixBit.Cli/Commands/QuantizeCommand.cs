@@ -12,37 +12,28 @@ public static class QuantizeCommand
     public static Command Create()
     {
         var model = new Option<string>("--model", "-m") { Description = "Model file (ONNX)", Required = true };
-        var policy = new Option<string?>("--policy") { Description = "Bit policy JSON file" };
-        var wBits = new Option<int?>("--w-bits") { Description = "Uniform weight bits (2, 4 or 8) instead of --policy" };
-        var aBits = new Option<int?>("--a-bits") { Description = "Uniform activation bits (2, 4 or 8) instead of --policy" };
-        var keep8 = new Option<bool>("--keep-first-last-8bit") { Description = "Keep the first and last quantizable layers at 8/8 bits" };
-        var calibration = new Option<string>("--calibration") { Description = "Activation ranges: minmax, percentile (99.99) or mse", DefaultValueFactory = _ => "mse" };
-        var weightRange = new Option<string>("--weight-calibration") { Description = "Weight ranges: minmax or mse", DefaultValueFactory = _ => "minmax" };
-        var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per tensor instead of per output channel" };
-        var asymmetric = new Option<bool>("--asymmetric") { Description = "Asymmetric weights with a zero point instead of symmetric" };
-        var kmeans = new Option<bool>("--kmeans") { Description = "Comparison only: non-uniform k-means weights (one 2^bits codebook per layer)" };
-        var bn = new Option<string>("--bn") { Description = "BatchNorm: fold (into the weights) or keep (per-channel normalisation)", DefaultValueFactory = _ => "fold" };
+        var flags = new QuantizationFlags();
         var split = new Option<string>("--split") { Description = "Evaluate on test or validation images", DefaultValueFactory = _ => "test" };
         var count = new Option<int>("--count") { Description = "Evaluation images (0 = all of the split)", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Seed choosing the calibration images", DefaultValueFactory = _ => 0 };
-        var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory})" };
+        var data = CommonOptions.Data();
+        var json = new Option<bool>("--json") { Description = "Write the result as JSON to stdout instead of text" };
         var threads = CommonOptions.Threads();
-        var cmd = new Command("quantize", "Calibrate and evaluate a model for a bit policy (fake quantization)")
-        { model, policy, wBits, aBits, keep8, calibration, weightRange, perTensor, asymmetric, kmeans, bn, split, count, seed, data, threads };
+        var cmd = new Command("quantize", "Calibrate and evaluate a model for a bit policy (fake quantization)") { model };
+        foreach (var o in flags.All) cmd.Options.Add(o);
+        foreach (var o in new Option[] { split, count, seed, data, json, threads }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             CommonOptions.ApplyThreads(p.GetValue(threads));
-            var options = new QuantizationOptions
-            {
-                ActivationRange = QuantizationOptions.ParseRange(p.GetValue(calibration)!),
-                WeightRange = QuantizationOptions.ParseRange(p.GetValue(weightRange)!),
-                PerChannelWeights = !p.GetValue(perTensor), SymmetricWeights = !p.GetValue(asymmetric),
-                BatchNorm = QuantizationOptions.ParseBatchNorm(p.GetValue(bn)!), KMeansWeights = p.GetValue(kmeans),
-            };
-            var request = new QuantizeRequest(p.GetValue(model)!, new PolicySource(p.GetValue(policy), p.GetValue(wBits), p.GetValue(aBits), p.GetValue(keep8)),
-                options, ParseSplit(p.GetValue(split)!), p.GetValue(count), p.GetValue(seed), p.GetValue(data));
+            var request = new QuantizeRequest(p.GetValue(model)!, flags.Policy(p), flags.Options(p), ParseSplit(p.GetValue(split)!), p.GetValue(count), p.GetValue(seed), p.GetValue(data));
             var o = QuantizeWorkflow.Run(request);
             var r = o.Result;
+            if (p.GetValue(json))
+            {
+                Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { o.PolicySummary, o.FineTuned, Split = p.GetValue(split), r.Accuracy, r.FloatAccuracy, r.Agreement, r.MeanKl, r.Samples, r.Seconds },
+                    new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase }));
+                return 0;
+            }
             AnsiConsole.MarkupLineInterpolated($"policy: {o.PolicySummary}");
             AnsiConsole.MarkupLineInterpolated(
                 $"quantized accuracy [bold]{r.Accuracy:P2}[/], float accuracy {r.FloatAccuracy:P2}{(o.FineTuned ? " (fine-tuned weights unquantized)" : "")} (drop {r.AccuracyDropPoints:F2} points), top-1 agreement {r.Agreement:P2}, mean KL {r.MeanKl:F4} on {r.Samples:N0} {p.GetValue(split)} images ({r.Seconds:F2} s)");

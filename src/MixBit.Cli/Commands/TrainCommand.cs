@@ -24,14 +24,15 @@ public static class TrainCommand
         var wd = new Option<float>("--weight-decay") { Description = "Weight decay on conv/linear weights", DefaultValueFactory = _ => defaults.WeightDecay };
         var noAugment = new Option<bool>("--no-augment") { Description = "Disable random crop (pad 2) and horizontal flip" };
         var seed = new Option<int>("--seed") { Description = "Seed for initialisation, data order and augmentation", DefaultValueFactory = _ => 0 };
-        var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory})" };
-        var validation = new Option<int>("--validation") { Description = "Training images held out for validation", DefaultValueFactory = _ => 5000 };
+        var data = CommonOptions.Data();
+        var validation = CommonOptions.Validation(new Workflows.DatasetSource().ValidationCount);
         var output = new Option<string>("--output", "-o") { Description = "Model file to write (ONNX)", DefaultValueFactory = _ => "runs/default/model.onnx" };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run from its last epoch checkpoint" };
+        var force = CommonOptions.Force();
         var threads = CommonOptions.Threads();
 
-        var cmd = new Command("train", "Train a model on Fashion-MNIST and save it as ONNX")
-        { arch, width, model, epochs, batch, lr, optimizer, schedule, wd, noAugment, seed, data, validation, output, resume, threads };
+        var cmd = new Command("train", "Train a model on --data (Fashion-MNIST by default) and save it as ONNX")
+        { arch, width, model, epochs, batch, lr, optimizer, schedule, wd, noAugment, seed, data, validation, output, resume, force, threads };
         cmd.SetAction(p =>
         {
             CommonOptions.ApplyThreads(p.GetValue(threads));
@@ -42,9 +43,8 @@ public static class TrainCommand
                 Augmentation = p.GetValue(noAugment) ? Augmentation.None : defaults.Augmentation,
             };
             var request = new TrainRequest(p.GetValue(arch)!, p.GetValue(width), p.GetValue(model),
-                new DatasetSource(p.GetValue(data), p.GetValue(validation)), options, p.GetValue(output)!, p.GetValue(resume));
-            var outcome = TrainingProgressView.Run(cancel => TrainWorkflow.Run(request, new TrainingProgressView.Reporter(), cancel),
-                $"interrupted: the last finished epoch is saved; continue with the same command plus --resume");
+                new DatasetSource(p.GetValue(data), p.GetValue(validation)), options, p.GetValue(output)!, p.GetValue(resume), Force: p.GetValue(force));
+            var outcome = Interruption.Run(cancel => TrainWorkflow.Run(request, new TrainingProgressView.Reporter(), cancel));
             AnsiConsole.MarkupLineInterpolated(
                 $"[green]saved[/] {outcome.ModelPath}: {outcome.Parameters:N0} parameters, test accuracy [bold]{outcome.TestAccuracy:P2}[/] (loss {outcome.TestLoss:F4}), {outcome.Duration:hh\\:mm\\:ss}");
             return 0;

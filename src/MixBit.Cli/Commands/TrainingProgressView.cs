@@ -3,23 +3,9 @@ using Spectre.Console;
 
 namespace MixBit.Cli.Commands;
 
-/// <summary>Console view of a training run: a line per epoch, a live status line in between; Ctrl+C stops cleanly.</summary>
+/// <summary>Console view of a training run: a line when it starts, a line per epoch, a live status line in between.</summary>
 public static class TrainingProgressView
 {
-    public static T Run<T>(Func<CancellationToken, T> work, string interruptedHint)
-    {
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler handler = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += handler;
-        try { return work(cts.Token); }
-        catch (OperationCanceledException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[yellow]{interruptedHint}[/]");
-            throw;
-        }
-        finally { Console.CancelKeyPress -= handler; }
-    }
-
     /// <summary>Synchronous reporter (System.Progress would post to the thread pool and reorder lines).</summary>
     public sealed class Reporter : IProgress<TrainingProgress>
     {
@@ -27,7 +13,9 @@ public static class TrainingProgressView
 
         public void Report(TrainingProgress p)
         {
-            if (p.EpochDone)
+            if (p.Batch == 0 && !p.EpochDone)
+                AnsiConsole.MarkupLineInterpolated($"training from epoch {p.Epoch + 1} of {p.Epochs}, {p.BatchesPerEpoch} batches per epoch");
+            else if (p.EpochDone)
             {
                 if (_interactive) Console.Write("\r" + new string(' ', Math.Max(0, Console.WindowWidth - 1)) + "\r");
                 string val = p.ValidationAccuracy is { } v ? $"  val acc {v:P2}" : "";

@@ -15,13 +15,15 @@ public static class FashionMnist
     public static IReadOnlyList<string> ClassNames { get; } =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-    private static readonly string[] FileNames =
+    public static readonly IReadOnlyList<string> FileNames =
         ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
     /// <summary>Loads both sets from <paramref name="directory"/> (default <see cref="DefaultDirectory"/>); each file may be .gz or raw.</summary>
     public static TrainTestSets Load(string? directory = null)
     {
         directory ??= DefaultDirectory;
+        if (File.Exists(directory))
+            throw new MixBitException($"--data '{directory}' is a file; give the folder that holds the Fashion-MNIST IDX files, or a folder of images with one sub-folder per class.");
         var paths = FileNames.Select(name => Locate(directory, name)).ToArray();
         // The four files are independent; decompressing them concurrently halves the wait on 2 cores.
         var train = Task.Run(() => LoadPair(paths[0], paths[1]));

@@ -53,8 +53,7 @@ public static class IdxReader
                 if (payload > Array.MaxLength) throw Bad(path, $"declares {string.Join("x", dims[..(i + 1)])}+ bytes, more than one array can hold");
             }
 
-            var data = new byte[payload];
-            int read = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+            var (data, read) = ReadPayload(stream, (int)payload);
             string shape = string.Join("x", dims);
             if (read < data.Length)
                 throw Bad(path, $"is truncated: its header declares {shape} = {payload:N0} bytes of data, only {read:N0} are present");
@@ -69,6 +68,22 @@ public static class IdxReader
         catch (IOException e) when (e is not EndOfStreamException)
         {
             throw new MixBitException($"IDX file {path} could not be read ({e.Message}): check the file and its permissions.");
+        }
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="payload"/> bytes into a buffer that grows as data arrives, so a header that declares
+    /// gigabytes on a short (or damaged) file is reported as truncated instead of allocating them first.
+    /// </summary>
+    private static (byte[] Data, int Read) ReadPayload(Stream stream, int payload)
+    {
+        var data = new byte[Math.Min(payload, 1 << 20)];
+        int read = 0;
+        while (true)
+        {
+            read += stream.ReadAtLeast(data.AsSpan(read), data.Length - read, throwOnEndOfStream: false);
+            if (read < data.Length || data.Length == payload) return (data, read);
+            Array.Resize(ref data, (int)Math.Min(payload, 2L * data.Length));
         }
     }
 

@@ -3,9 +3,9 @@ using MixBit.Nn.Specs;
 namespace MixBit.Memory;
 
 /// <summary>
-/// One operator of the deployed integer model, in execution order. A quantized layer is a Conv2d/Linear node with
-/// the BatchNorm and ReLU/ReLU6 that directly follow it fused in; an Add may have a following ReLU fused in (its clamp).
-/// Every byte figure the memory model and the code generator use is here.
+/// One operator of the deployed integer model, in execution order, independent of any bit policy. A quantized layer is
+/// a Conv2d/Linear node with the BatchNorm and ReLU/ReLU6 that directly follow it fused in; an Add may have a following
+/// ReLU fused in (its clamp). Byte figures that depend on bits are in <see cref="PlanCost"/>.
 /// </summary>
 public sealed record DeployedOp
 {
@@ -21,7 +21,7 @@ public sealed record DeployedOp
     /// <summary>Graph index of the main node.</summary>
     public required int Node { get; init; }
 
-    /// <summary>Graph nodes computed by this op, main node first (e.g. conv, bn, relu6).</summary>
+    /// <summary>Graph nodes computed by this op, main node first (e.g. conv, bn, relu6); the last one's output is the op's output.</summary>
     public required IReadOnlyList<int> FusedNodes { get; init; }
 
     public BatchNorm2dSpec? BatchNorm { get; init; }
@@ -33,33 +33,25 @@ public sealed record DeployedOp
     /// <summary>Tensor id written.</summary>
     public required int Output { get; init; }
 
+    /// <summary>Shape of the output tensor (after the fused BatchNorm and activation).</summary>
+    public required ActivationShape OutputShape { get; init; }
+
     public required long Macs { get; init; }
 
     /// <summary>Number of weights (0 for ops without weights).</summary>
     public required long WeightCount { get; init; }
 
-    /// <summary>Weight bit-width (0 for ops without weights).</summary>
-    public required int WeightBits { get; init; }
+    /// <summary>Output channels (per-channel parameters are stored for each).</summary>
+    public required int OutputChannels { get; init; }
 
-    /// <summary>Packed weights: ceil(WeightCount * WeightBits / 8).</summary>
-    public long WeightBytes => WeightBits == 0 ? 0 : PackedSize.Bytes(WeightCount, WeightBits);
-
-    /// <summary>Integer parameters stored beside the weights (see <see cref="DeployedParameterLayout"/>).</summary>
+    /// <summary>Integer parameters stored beside the weights (see <see cref="DeployedParameterLayout"/>); independent of bits.</summary>
     public required long ParameterBytes { get; init; }
-
-    /// <summary>Kernel scratch in RAM: one unpacked int8 im2col column (c_in/groups * k_h * k_w) for a standard conv, else 0.</summary>
-    public required long ScratchBytes { get; init; }
 
     /// <summary>Tensors that must exist while the op runs: its inputs, its output and every earlier tensor a later op still reads.</summary>
     public required IReadOnlyList<int> LiveTensors { get; init; }
 
-    /// <summary>Sum of the packed sizes of <see cref="LiveTensors"/>.</summary>
-    public required long LiveTensorBytes { get; init; }
-
-    public long FlashBytes => WeightBytes + ParameterBytes;
-
-    /// <summary>RAM while the op runs: live tensors + scratch.</summary>
-    public long RamBytes => LiveTensorBytes + ScratchBytes;
-
     public bool IsQuantizedLayer => Kind is DeployedOpKind.Conv2d or DeployedOpKind.DepthwiseConv2d or DeployedOpKind.Linear;
+
+    /// <summary>Packed weights at <paramref name="bits"/>: ceil(WeightCount * bits / 8); 0 for ops without weights.</summary>
+    public long WeightBytesAt(int bits) => WeightCount == 0 ? 0 : PackedSize.Bytes(WeightCount, bits);
 }

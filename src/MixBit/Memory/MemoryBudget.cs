@@ -22,6 +22,24 @@ public sealed record MemoryBudget
     public static MemoryBudget For(BoardPreset board, long flashReserveBytes = 0, long ramReserveBytes = 0)
         => new(board.FlashBytes, board.RamBytes, flashReserveBytes, ramReserveBytes, board.Name);
 
+    /// <summary>
+    /// The budget of the command-line options: a board preset and/or explicit sizes (which override the board's), with
+    /// optional reserves. Sizes are parsed by <see cref="MemorySize.Parse"/> and named by their option in errors.
+    /// </summary>
+    public static MemoryBudget Resolve(string? board, string? flash, string? ram, string? flashReserve = null, string? ramReserve = null)
+    {
+        var preset = board is null ? null : BoardPreset.Find(board);
+        long? flashBytes = flash is null ? preset?.FlashBytes : MemorySize.Parse(flash, "--flash");
+        long? ramBytes = ram is null ? preset?.RamBytes : MemorySize.Parse(ram, "--ram");
+        if (flashBytes is null || ramBytes is null)
+            throw new MixBitException("No device given; pass --board NAME or both --flash and --ram (e.g. --flash 2MB --ram 512kB).");
+        string device = preset is not null && flash is null && ram is null ? preset.Name
+            : $"{(preset is null ? "" : preset.Name + ", ")}{MemorySize.Format(flashBytes.Value)} FLASH / {MemorySize.Format(ramBytes.Value)} RAM";
+        return new MemoryBudget(flashBytes.Value, ramBytes.Value,
+            flashReserve is null ? 0 : MemorySize.Parse(flashReserve, "--flash-reserve"),
+            ramReserve is null ? 0 : MemorySize.Parse(ramReserve, "--ram-reserve"), device);
+    }
+
     /// <summary>Device FLASH in bytes.</summary>
     public long FlashBytes { get; }
 

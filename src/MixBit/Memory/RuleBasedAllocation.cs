@@ -10,8 +10,8 @@ public enum BitCutTarget { Activation, Weight }
 /// <summary>RAM: the op at <see cref="BitCut.AtOp"/> was over the RAM budget. Flash: the model was over the FLASH budget.</summary>
 public enum BitCutReason { Ram, Flash }
 
-/// <summary>Result of <see cref="RuleBasedAllocator"/>: a policy that fits, its plan, and the cuts in the order they were made.</summary>
-public sealed record RuleBasedAllocation(BitPolicy Policy, DeploymentPlan Plan, IReadOnlyList<BitCut> Cuts)
+/// <summary>Result of <see cref="RuleBasedAllocator"/>: a policy that fits, its cost, and the cuts in the order they were made.</summary>
+public sealed record RuleBasedAllocation(BitPolicy Policy, PlanCost Cost, IReadOnlyList<BitCut> Cuts)
 {
-    public MemoryFootprint Footprint => Plan.Footprint;
+    public MemoryFootprint Footprint => Cost.Footprint;
 }

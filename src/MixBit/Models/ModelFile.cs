@@ -15,9 +15,8 @@ public static class ModelFile
 
     public static (Model Model, IReadOnlyDictionary<string, string> Metadata) LoadWithMetadata(string path)
     {
-        if (!File.Exists(path))
-            throw new MixBitException($"Model file '{path}' does not exist; check the path or train/export a model first.");
-        var proto = OnnxImporter.Parse(File.ReadAllBytes(path), path);
+        InputFile.Check(path, "Model file", ".onnx file");
+        var proto = OnnxImporter.Parse(InputFile.ReadAllBytes(path, "Model file"), path);
         var model = OnnxImporter.Import(proto, path);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in proto.MetadataProps) metadata[entry.Key] = entry.Value;

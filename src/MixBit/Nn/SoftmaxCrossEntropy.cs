@@ -4,7 +4,8 @@ namespace MixBit.Nn;
 
 /// <summary>
 /// Mean softmax cross-entropy over a batch of logits [N, K]: L = -1/N sum log softmax(z_n)[y_n];
-/// dL/dz = (softmax(z) - onehot(y)) / N. Label smoothing e spreads e/K of the target over all classes.
+/// dL/dz = (softmax(z) - onehot(y)) / N. Label smoothing e spreads e/K of the target over all classes. Stable for any
+/// finite logits (<see cref="Softmax"/>).
 /// </summary>
 public sealed class SoftmaxCrossEntropy(float labelSmoothing = 0f)
 {
@@ -19,6 +20,7 @@ public sealed class SoftmaxCrossEntropy(float labelSmoothing = 0f)
         double loss = 0;
         int correct = 0;
         float off = labelSmoothing / k, on = 1f - labelSmoothing + off;
+        Span<float> logp = k <= 256 ? stackalloc float[k] : new float[k];
         for (int i = 0; i < n; i++)
         {
             var z = logits.Data.AsSpan(i * k, k);
@@ -26,11 +28,13 @@ public sealed class SoftmaxCrossEntropy(float labelSmoothing = 0f)
             int y = labels[i];
             if ((uint)y >= (uint)k) throw new ArgumentException($"Label {y} out of range for {k} classes.");
             if (TensorPrimitives.IndexOfMax(z) == y) correct++;
-            TensorPrimitives.SoftMax(z, g);
+            // The loss from log-softmax, not log(softmax): finite even where a probability underflows to 0.
+            Softmax.Log(z, logp, g);
+            TensorPrimitives.Exp(logp, g);
             for (int j = 0; j < k; j++)
             {
                 float target = j == y ? on : off;
-                if (target > 0) loss -= target * Math.Log(Math.Max(g[j], 1e-30f));
+                if (target > 0) loss -= target * (double)logp[j];
                 g[j] = (g[j] - target) / n;
             }
         }

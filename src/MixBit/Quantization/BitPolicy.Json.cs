@@ -10,7 +10,8 @@ namespace MixBit.Quantization;
 /// </summary>
 public sealed partial class BitPolicy
 {
-    private sealed record LayerEntry(string? Name, int WeightBits, int ActivationBits);
+    // Bits are nullable so that a missing field is reported as missing, not as "0 bits".
+    private sealed record LayerEntry(string? Name, int? WeightBits, int? ActivationBits);
     private sealed record PolicyFile(string? Model, List<LayerEntry>? Layers);
 
     private static readonly JsonSerializerOptions JsonOptions = new()
@@ -31,20 +32,27 @@ public sealed partial class BitPolicy
         try { file = JsonSerializer.Deserialize<PolicyFile>(json, JsonOptions); }
         catch (JsonException e)
         {
-            throw new MixBitException($"{source} is not a valid bit policy ({e.Message}); expected {{\"layers\": [{{\"name\", \"weightBits\", \"activationBits\"}}, ...]}}.");
+            // e.Path and e.LineNumber locate the problem; System.Text.Json's own message would name .NET types.
+            string where = e.Path is { Length: > 1 } ? $" at {e.Path}" : "";
+            string line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
+            string what = e.Message.Contains("could not be converted", StringComparison.Ordinal)
+                ? "a value of the wrong type" : e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "an unknown property" : "malformed JSON or an unexpected value";
+            throw new MixBitException($"{source} is not a valid bit policy: {what}{where}{line}; expected {{\"layers\": [{{\"name\": \"...\", \"weightBits\": 8, \"activationBits\": 8}}, ...]}}.");
         }
         if (file?.Layers is null)
             throw new MixBitException($"{source} has no \"layers\" array; expected {{\"layers\": [{{\"name\", \"weightBits\", \"activationBits\"}}, ...]}}.");
         if (file.Layers.Any(e => e is null || string.IsNullOrEmpty(e.Name)))
             throw new MixBitException($"{source} has a layer entry without a \"name\"; give every entry the layer name from the model.");
-        try { return Create(graph, file.Layers.Select(e => KeyValuePair.Create(e.Name!, new LayerBits(e.WeightBits, e.ActivationBits)))); }
+        if (file.Layers.FirstOrDefault(e => e.WeightBits is null || e.ActivationBits is null) is { } incomplete)
+            throw new MixBitException($"{source}: layer '{incomplete.Name}' has no \"{(incomplete.WeightBits is null ? "weightBits" : "activationBits")}\"; give it 2, 4 or 8.");
+        try { return Create(graph, file.Layers.Select(e => KeyValuePair.Create(e.Name!, new LayerBits(e.WeightBits!.Value, e.ActivationBits!.Value)))); }
         catch (MixBitException e) { throw new MixBitException($"{source}: {e.Message}"); }
     }
 
     public static BitPolicy Read(string path, ModelGraph graph)
     {
-        if (!File.Exists(path)) throw new MixBitException($"Bit policy file '{path}' does not exist; check the path.");
-        return FromJson(File.ReadAllText(path), graph, $"Bit policy file '{path}'");
+        InputFile.Check(path, "Bit policy file", "policy .json file");
+        return FromJson(InputFile.ReadAllText(path, "Bit policy file"), graph, $"Bit policy file '{path}'");
     }
 
     /// <summary>Writes the policy atomically (temporary file in the same folder, then rename).</summary>

@@ -50,11 +50,9 @@ public sealed class CalibrationStatistics
         for (int b = 0; b < batches && it.Next(x, labels) > 0; b++) yield return x;
     }
 
-    /// <summary>Sets the input grid (8-bit, asymmetric on the observed range) and every clip value for the network's current bits.</summary>
+    /// <summary>Sets every clip value for the network's current bits (the input grid is fixed by the normalisation, <see cref="InputGrid"/>).</summary>
     public void ApplyTo(FakeQuantNetwork network)
     {
-        var input = _observers[network.InputQuantizer.Name];
-        network.InputQuantizer.Fix(UniformQuantizer.Asymmetric(BitPolicy.InputBits, input.Min, input.Max));
         foreach (var q in network.ActivationQuantizers.Skip(1))
         {
             if (!_ranges.TryGetValue((q.Name, q.Bits), out float range))

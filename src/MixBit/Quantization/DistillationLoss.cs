@@ -19,21 +19,14 @@ public sealed class DistillationLoss(float temperature, float weight, float labe
         var (hard, correct) = _hard.Compute(student, labels);
         int n = student.Dim(0), k = student.Length / n;
         TensorPrimitives.Multiply(Gradient.Span, 1f - weight, Gradient.Span);
-        Span<float> ps = stackalloc float[k], pt = stackalloc float[k], zs = stackalloc float[k], zt = stackalloc float[k];
+        Span<float> ps = k <= 256 ? stackalloc float[k] : new float[k], pt = k <= 256 ? stackalloc float[k] : new float[k];
         double kl = 0;
         float t = temperature;
         for (int i = 0; i < n; i++)
         {
-            TensorPrimitives.Divide(student.Data.AsSpan(i * k, k), t, zs);
-            TensorPrimitives.Divide(teacher.Data.AsSpan(i * k, k), t, zt);
-            TensorPrimitives.SoftMax(zs, ps);
-            TensorPrimitives.SoftMax(zt, pt);
+            kl += Softmax.KlDivergence(teacher.Data.AsSpan(i * k, k), student.Data.AsSpan(i * k, k), t, pt, ps);
             var g = Gradient.Data.AsSpan(i * k, k);
-            for (int j = 0; j < k; j++)
-            {
-                if (pt[j] > 0) kl += pt[j] * (Math.Log(pt[j]) - Math.Log(Math.Max(ps[j], 1e-30f)));
-                g[j] += weight * t * (ps[j] - pt[j]) / n;
-            }
+            for (int j = 0; j < k; j++) g[j] += weight * t * (ps[j] - pt[j]) / n;
         }
         return ((float)((1 - weight) * hard + weight * t * t * kl / n), correct);
     }

@@ -1,3 +1,5 @@
+using MixBit.Data;
+using MixBit.Memory;
 using MixBit.Nn;
 using MixBit.Nn.Graph;
 using MixBit.Nn.Layers;
@@ -6,12 +8,14 @@ using MixBit.Nn.Specs;
 namespace MixBit.Quantization;
 
 /// <summary>
-/// A float <see cref="Network"/> of a model with fake quantization for a <see cref="BitPolicy"/>: every Conv2d/Linear's
-/// weights at the policy's weight bits (BatchNorm folded in or kept, <see cref="QuantizationOptions.BatchNorm"/>); every
-/// quantizable layer's output, after its fused BN and ReLU (<see cref="LayerChain"/>), at its activation bits;
-/// the network input at 8 bits on its calibrated range; an Add (or the ReLU fused after it) at the larger of its inputs'
-/// bits; average pools at their input's bits. Outputs are unsigned after a ReLU, signed elsewhere. Parameters are the
-/// model's tensors (shared): training this network fine-tunes the model. Bits can be changed in place
+/// A float <see cref="Network"/> of a model with fake quantization for a <see cref="BitPolicy"/>, with one quantizer per
+/// tensor of the model's <see cref="DeploymentPlan"/> (named as the tensor), placed on the output of the op's last fused
+/// node: the network input at 8 bits on the grid of the raw pixels (<see cref="InputGrid"/>), every quantized layer's output after its fused BN and ReLU
+/// (<see cref="LayerChain"/>), every Add (after its fused ReLU) and average pool. Bits and signedness come from the plan
+/// (<see cref="DeploymentPlan.BitsOf"/>, <see cref="DeployedTensor.Signed"/>), so the fake-quant network and the memory
+/// model cannot disagree; a max pool shares its input's grid and has no quantizer of its own. Weights of every
+/// Conv2d/Linear are at the policy's weight bits (BatchNorm folded in or kept, <see cref="QuantizationOptions.BatchNorm"/>).
+/// Parameters are the model's tensors (shared): training this network fine-tunes the model. Bits can be changed in place
 /// (<see cref="SetPolicy"/>) so a search reuses one network.
 /// </summary>
 public sealed class FakeQuantNetwork
@@ -20,23 +24,38 @@ public sealed class FakeQuantNetwork
     private readonly Dictionary<int, LayerChain> _groupOfMain = [];
     private readonly HashSet<int> _foldedBatchNorms = [];
     private readonly Dictionary<int, ActivationQuantizer> _outputQuantizers = [];
+    private readonly ActivationQuantizer?[] _quantizerOfTensor;
     private readonly Dictionary<string, QuantizedWeightLayer> _weightLayers = new(StringComparer.Ordinal);
     private readonly List<BatchNorm2dLayer> _keptBatchNorms = [];
+    private readonly Dictionary<string, BatchNormParameters> _keptBatchNormOf = new(StringComparer.Ordinal);
 
-    public FakeQuantNetwork(Model model, BitPolicy policy, QuantizationOptions options, int seed = 0)
+    /// <param name="normalization">The input normalisation the network is fed with; it fixes the input grid.</param>
+    public FakeQuantNetwork(Model model, BitPolicy policy, QuantizationOptions options, Normalization normalization, int seed = 0, DeploymentPlan? plan = null)
     {
         options.Validate();
         policy.ValidateFor(model.Graph);
         (Model, Options, _graph) = (model, options, model.Graph);
+        Plan = plan ?? DeploymentPlan.Build(_graph);
+        if (!ReferenceEquals(Plan.Graph, _graph)) throw new ArgumentException("The deployment plan was built for another graph.", nameof(plan));
         foreach (var g in LayerChain.All(_graph))
         {
             _groupOfMain[g.Node] = g;
             if (g.BatchNorm is { } b && options.BatchNorm == BatchNormMode.Fold) _foldedBatchNorms.Add(b);
         }
-        InputQuantizer = new ActivationQuantizer("input", BitPolicy.InputBits, signed: false);
-        CreateOutputQuantizers();
+        _quantizerOfTensor = new ActivationQuantizer?[Plan.Tensors.Count];
+        var input = Plan.InputTensor;
+        if (normalization.Channels != _graph.InputShape.Channels)
+            throw new MixBitException($"The normalisation has {normalization.Channels} channels, model '{_graph.Name}' takes {_graph.InputShape.Channels}.");
+        InputQuantizer = _quantizerOfTensor[input.Id] = new ActivationQuantizer(input.Name, BitPolicy.InputBits, input.Signed);
+        InputQuantizer.Fix(InputGrid.Of(normalization));
+        foreach (var op in Plan.Ops)
+        {
+            var t = Plan.Tensors[op.Output];
+            if (t.GridOf != t.Id) continue; // max pool: its codes are its input's codes
+            _outputQuantizers[op.FusedNodes[^1]] = _quantizerOfTensor[t.Id] = new ActivationQuantizer(t.Name, 8, t.Signed);
+        }
         Network = new Network(model, seed, CreateLayer);
-        ActivationQuantizers = new[] { InputQuantizer }.Concat(_outputQuantizers.OrderBy(p => p.Key).Select(p => p.Value)).ToArray();
+        ActivationQuantizers = _quantizerOfTensor.OfType<ActivationQuantizer>().ToArray();
         Policy = policy;
         SetPolicy(policy);
     }
@@ -45,11 +64,21 @@ public sealed class FakeQuantNetwork
     public QuantizationOptions Options { get; }
     public Network Network { get; }
     public BitPolicy Policy { get; private set; }
+
+    /// <summary>The plan whose tensors the quantizers sit on.</summary>
+    public DeploymentPlan Plan { get; }
     public ActivationQuantizer InputQuantizer { get; }
 
-    /// <summary>The network input's quantizer first, then every output quantizer in node order.</summary>
+    /// <summary>Quantizers in plan tensor order: the network input's first.</summary>
     public IReadOnlyList<ActivationQuantizer> ActivationQuantizers { get; }
+
+    /// <summary>The quantizer of plan tensor <paramref name="tensor"/>, or null for a max pool's output (it shares its input's grid).</summary>
+    public ActivationQuantizer? QuantizerOf(int tensor) => _quantizerOfTensor[tensor];
+
     public IReadOnlyDictionary<string, QuantizedWeightLayer> WeightLayers => _weightLayers;
+
+    /// <summary>The BatchNorm kept beside layer <paramref name="layer"/> (not folded), or null.</summary>
+    public BatchNormParameters? KeptBatchNorm(string layer) => _keptBatchNormOf.GetValueOrDefault(layer);
 
     /// <summary>Turns weight quantization on or off (off: float weights, BN still folded if so chosen).</summary>
     public bool QuantizeWeights
@@ -69,7 +98,7 @@ public sealed class FakeQuantNetwork
         foreach (var b in _keptBatchNorms) b.FreezeStatistics = freeze;
     }
 
-    /// <summary>Sets every quantizer's bits from <paramref name="policy"/> (same layers as the network's).</summary>
+    /// <summary>Sets every quantizer's bits from <paramref name="policy"/> (same layers as the network's), as the plan derives them.</summary>
     public void SetPolicy(BitPolicy policy)
     {
         policy.ValidateFor(_graph);
@@ -79,68 +108,8 @@ public sealed class FakeQuantNetwork
             layer.Quantizer.SetBits(policy[name].WeightBits);
             layer.Invalidate();
         }
-        var bits = NodeBits(policy);
-        foreach (var (node, q) in _outputQuantizers) q.Bits = bits[node];
-    }
-
-    /// <summary>Output bits of every node under <paramref name="policy"/>, as the memory model assigns them.</summary>
-    public int[] NodeBits(BitPolicy policy)
-    {
-        var bits = new int[_graph.Count];
-        int BitsOf(int node) => node == ModelGraph.GraphInput ? BitPolicy.InputBits : bits[node];
-        for (int i = 0; i < _graph.Count; i++)
-        {
-            var node = _graph.Nodes[i];
-            if (_groupOfMain.TryGetValue(i, out var g))
-            {
-                foreach (var n in g.Nodes) bits[n] = policy[g.Name].ActivationBits;
-                continue;
-            }
-            if (bits[i] != 0) continue; // inside a group, already set
-            bits[i] = node.Spec is AddSpec ? node.Inputs.Max(BitsOf) : BitsOf(node.Inputs[0]);
-        }
-        return bits;
-    }
-
-    private void CreateOutputQuantizers()
-    {
-        var signed = new bool[_graph.Count];
-        var inGroup = new HashSet<int>(_groupOfMain.Values.SelectMany(g => g.Nodes.Skip(1)));
-        bool SignedOf(int node) => node != ModelGraph.GraphInput && signed[node];
-        for (int i = 0; i < _graph.Count; i++)
-        {
-            var node = _graph.Nodes[i];
-            if (_groupOfMain.TryGetValue(i, out var g))
-            {
-                bool s = g.Activation is null;
-                foreach (var n in g.Nodes) signed[n] = s;
-                _outputQuantizers[g.Tail] = new ActivationQuantizer(_graph.Nodes[g.Tail].Name, 8, s);
-                continue;
-            }
-            if (inGroup.Contains(i)) continue;
-            switch (node.Spec)
-            {
-                case AddSpec:
-                    int relu = LayerChain.SoleReaderOfKind<ReluSpec>(_graph, i);
-                    signed[i] = true;
-                    // The ReLU after an Add is its clamp: quantize once, after it (unsigned).
-                    if (relu < 0) _outputQuantizers[i] = new ActivationQuantizer(node.Name, 8, true);
-                    break;
-                case ReluSpec:
-                    signed[i] = false;
-                    if (node.Inputs[0] >= 0 && _graph.Nodes[node.Inputs[0]].Spec is AddSpec
-                        && LayerChain.SoleReaderOfKind<ReluSpec>(_graph, node.Inputs[0]) == i)
-                        _outputQuantizers[i] = new ActivationQuantizer(node.Name, 8, false);
-                    break;
-                case Pool2dSpec { Kind: PoolKind.Average } or GlobalAvgPoolSpec:
-                    signed[i] = SignedOf(node.Inputs[0]);
-                    _outputQuantizers[i] = new ActivationQuantizer(node.Name, 8, signed[i]);
-                    break;
-                default:
-                    signed[i] = SignedOf(node.Inputs[0]);
-                    break;
-            }
-        }
+        for (int t = 0; t < _quantizerOfTensor.Length; t++)
+            if (_quantizerOfTensor[t] is { } q) q.Bits = Plan.BitsOf(t, policy);
     }
 
     private Layer CreateLayer(Model model, GraphNode node, int seed)
@@ -150,14 +119,17 @@ public sealed class FakeQuantNetwork
         if (_groupOfMain.TryGetValue(i, out var g))
         {
             MixBit.Tensors.Tensor? bias = node.Spec is Conv2dSpec { HasBias: true } or LinearSpec { HasBias: true } ? model.Parameter(node.ParameterName("bias")) : null;
-            FoldedBatchNorm? bn = null;
-            if (g.BatchNorm is { } b && _foldedBatchNorms.Contains(b))
+            var bn = g.BatchNorm is { } b ? BatchNormParameters.Of(model, _graph.Nodes[b]) : null;
+            bool folded = bn is not null && _foldedBatchNorms.Contains(g.BatchNorm!.Value);
+            var w = new QuantizedWeightLayer(node.Name, node.Spec, model.Parameter(node.ParameterName("weight")), bias, folded ? bn : null, new WeightQuantizer(8, Options));
+            // The integer model's bias: whole accumulator steps of the input grid's scale times the weight scale.
+            var inputQuantizer = _quantizerOfTensor[Plan.Tensors[Plan.Op(node.Name).Inputs[0]].GridOf]!;
+            w.InputScale = () => inputQuantizer.Enabled ? inputQuantizer.Grid.Scale : null;
+            if (bn is not null && !folded)
             {
-                var bnNode = _graph.Nodes[b];
-                MixBit.Tensors.Tensor P(string s) => model.Parameter(bnNode.ParameterName(s));
-                bn = new FoldedBatchNorm(bnNode.Name, (BatchNorm2dSpec)bnNode.Spec, P("weight"), P("bias"), P("running_mean"), P("running_var"));
+                _keptBatchNormOf[node.Name] = bn;
+                w.BiasOffset = c => bn.Affine(c) is var (k, t) && k != 0 ? t / k : 0;
             }
-            var w = new QuantizedWeightLayer(node.Name, node.Spec, model.Parameter(node.ParameterName("weight")), bias, bn, new WeightQuantizer(8, Options));
             _weightLayers[node.Name] = w;
             layer = w;
         }

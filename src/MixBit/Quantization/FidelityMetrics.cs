@@ -2,7 +2,8 @@ namespace MixBit.Quantization;
 
 /// <summary>
 /// Label-free agreement of a quantized model with its float model on the same images: the fraction of images whose
-/// top-1 class is the same, and the mean KL divergence KL(p_float || p_quant) of the softmax outputs (nats).
+/// top-1 class is the same, and the mean KL divergence KL(p_float || p_quant) of the softmax outputs (nats), computed
+/// stably (<see cref="Nn.Softmax"/>) so that large logits give a finite divergence.
 /// </summary>
 public static class FidelityMetrics
 {
@@ -11,16 +12,13 @@ public static class FidelityMetrics
     {
         int agree = 0;
         double kl = 0;
-        Span<float> p = stackalloc float[k], q = stackalloc float[k];
+        Span<float> p = k <= 256 ? stackalloc float[k] : new float[k], q = k <= 256 ? stackalloc float[k] : new float[k];
         for (int i = 0; i < n; i++)
         {
             var r = reference.Slice(i * k, k);
             var z = quantized.Slice(i * k, k);
             if (TensorPrimitives.IndexOfMax(r) == TensorPrimitives.IndexOfMax(z)) agree++;
-            TensorPrimitives.SoftMax(r, p);
-            TensorPrimitives.SoftMax(z, q);
-            for (int j = 0; j < k; j++)
-                if (p[j] > 0) kl += p[j] * (Math.Log(p[j]) - Math.Log(Math.Max(q[j], 1e-30f)));
+            kl += Nn.Softmax.KlDivergence(r, z, 1f, p, q);
         }
         return (agree, kl);
     }

@@ -26,7 +26,7 @@ public sealed class PolicyEvaluator
     {
         options.Validate();
         if (evaluation.Count == 0) throw new MixBitException("The evaluation set is empty.");
-        _network = new FakeQuantNetwork(model, BitPolicy.Uniform(model.Graph, 8, 8), options);
+        _network = new FakeQuantNetwork(model, BitPolicy.Uniform(model.Graph, 8, 8), options, normalization);
         _learned = learned;
         Statistics = CalibrationStatistics.Collect(_network,
             CalibrationStatistics.Batches(calibration, normalization, options.CalibrationBatchSize, options.CalibrationBatches));
@@ -60,12 +60,19 @@ public sealed class PolicyEvaluator
     public int Samples => _count;
     public FakeQuantNetwork Network => _network;
 
-    public PolicyEvaluationResult Evaluate(BitPolicy policy)
+    /// <param name="prepare">Runs on the calibrated network before it is evaluated (e.g. a short fine-tune); whatever it
+    /// changes in the model's parameters is the caller's to restore.</param>
+    public PolicyEvaluationResult Evaluate(BitPolicy policy, Action<FakeQuantNetwork>? prepare = null)
     {
         var clock = Stopwatch.StartNew();
         _network.SetPolicy(policy);
         Statistics.ApplyTo(_network);
         _learned?.ApplyTo(_network);
+        if (prepare is not null)
+        {
+            prepare(_network);
+            foreach (var w in _network.WeightLayers.Values) w.Invalidate();
+        }
         int offset = 0, correct = 0, agree = 0;
         double kl = 0;
         foreach (var (images, labels) in _batches)

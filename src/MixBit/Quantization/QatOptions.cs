@@ -36,7 +36,7 @@ public sealed record QatOptions
     {
         ToTrainingOptions().Validate();
         if (FreezeBatchNormAfter < 0) throw new MixBitException("--freeze-bn-after must be non-negative.");
-        if (!(Temperature > 0)) throw new MixBitException($"--temperature must be positive, got {Temperature}.");
+        if (!(Temperature > 0) || !float.IsFinite(Temperature)) throw new MixBitException($"--temperature must be a positive number, got {Temperature}.");
         if (DistillWeight is < 0 or > 1) throw new MixBitException($"The distillation weight must be in [0, 1], got {DistillWeight}.");
         if (TrainCount < 0) throw new MixBitException("--train-count must be non-negative.");
     }

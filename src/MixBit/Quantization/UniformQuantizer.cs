@@ -41,8 +41,12 @@ public readonly record struct UniformQuantizer(int Bits, bool Signed, float Scal
         return new UniformQuantizer(bits, false, scale, zero);
     }
 
-    /// <summary>The integer code of <paramref name="x"/>.</summary>
-    public int Quantize(float x) => (int)Math.Clamp(MathF.Round(x / Scale) + ZeroPoint, QMin, QMax);
+    /// <summary>
+    /// The integer code of <paramref name="x"/>: clamp(round(x * (1 / Scale)), QMin - z, QMax - z) + z, rounding half to
+    /// even, with the same float arithmetic as <see cref="FakeQuantize(ReadOnlySpan{float}, Span{float})"/>, so a code
+    /// times the scale is exactly the fake-quantized value.
+    /// </summary>
+    public int Quantize(float x) => (int)Math.Clamp(MathF.Round(x * (1f / Scale)), QMin - ZeroPoint, QMax - ZeroPoint) + ZeroPoint;
 
     public float Dequantize(int q) => (q - ZeroPoint) * Scale;
 

@@ -15,9 +15,6 @@ public sealed class WeightQuantizer(int bits, QuantizationOptions options)
     public int Bits { get; private set; } = bits;
     public QuantizationOptions Options => options;
 
-    /// <summary>The grids used by the last <see cref="Quantize"/>, one per channel (or one).</summary>
-    public UniformQuantizer[] Grids { get; private set; } = [];
-
     public void SetBits(int bits)
     {
         if (bits != Bits) _ratios = _ratiosByBits.GetValueOrDefault(bits) ?? [];
@@ -46,28 +43,46 @@ public sealed class WeightQuantizer(int bits, QuantizationOptions options)
     }
 
     /// <summary>
+    /// The grids of <paramref name="weights"/> (row-major, <paramref name="outChannels"/> rows) at the current bits and
+    /// clip ratios: one per output channel, or one for the tensor. Uncalibrated ratios are chosen first.
+    /// </summary>
+    public UniformQuantizer[] GridsFor(ReadOnlySpan<float> weights, int outChannels)
+    {
+        if (options.KMeansWeights)
+            throw new MixBitException("k-means weights have a codebook per layer, not a uniform grid; quantize without --kmeans.");
+        int groups = options.PerChannelWeights ? outChannels : 1, len = weights.Length / groups;
+        if (_ratios.Length != groups) Calibrate(weights, outChannels);
+        var grids = new UniformQuantizer[groups];
+        for (int g = 0; g < groups; g++)
+        {
+            var w = weights.Slice(g * len, len);
+            float r = _ratios[g];
+            grids[g] = options.SymmetricWeights
+                ? UniformQuantizer.Symmetric(Bits, MathF.Abs(TensorPrimitives.MaxMagnitude(w)) * r)
+                : UniformQuantizer.Asymmetric(Bits, TensorPrimitives.Min(w) * r, TensorPrimitives.Max(w) * r);
+        }
+        return grids;
+    }
+
+    /// <summary>
     /// Writes the fake-quantized weights into <paramref name="output"/> and, when <paramref name="inRange"/> is not
     /// empty, 1 where a weight lies inside its grid's range (the STE passes its gradient) and 0 where it was clamped.
+    /// Returns the grids used (<see cref="GridsFor"/>); none for k-means weights.
     /// </summary>
-    public void Quantize(ReadOnlySpan<float> weights, int outChannels, Span<float> output, Span<float> inRange)
+    public UniformQuantizer[] Quantize(ReadOnlySpan<float> weights, int outChannels, Span<float> output, Span<float> inRange)
     {
         if (options.KMeansWeights)
         {
             inRange.Fill(1f);
             KMeansQuantizer.Quantize(weights, Bits, output);
-            return;
+            return [];
         }
-        int groups = options.PerChannelWeights ? outChannels : 1, len = weights.Length / groups;
-        if (_ratios.Length != groups) Calibrate(weights, outChannels);
-        if (Grids.Length != groups) Grids = new UniformQuantizer[groups];
-        for (int g = 0; g < groups; g++)
+        var grids = GridsFor(weights, outChannels);
+        int len = weights.Length / grids.Length;
+        for (int g = 0; g < grids.Length; g++)
         {
             var w = weights.Slice(g * len, len);
-            float r = _ratios[g];
-            var grid = options.SymmetricWeights
-                ? UniformQuantizer.Symmetric(Bits, MathF.Abs(TensorPrimitives.MaxMagnitude(w)) * r)
-                : UniformQuantizer.Asymmetric(Bits, TensorPrimitives.Min(w) * r, TensorPrimitives.Max(w) * r);
-            Grids[g] = grid;
+            var grid = grids[g];
             if (!inRange.IsEmpty)
             {
                 // Before quantizing: output may alias weights.
@@ -77,5 +92,6 @@ public sealed class WeightQuantizer(int bits, QuantizationOptions options)
             }
             grid.FakeQuantize(w, output.Slice(g * len, len));
         }
+        return grids;
     }
 }

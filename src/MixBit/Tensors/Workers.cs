@@ -55,17 +55,16 @@ public static class Workers
     private sealed class Job(Action<int, int, int> body, int items, int chunks)
     {
         private int _next, _unfinished = chunks;
+        public int Chunks { get; } = chunks;
         private ExceptionDispatchInfo? _error;
-
-        public int Chunks => chunks;
 
         /// <summary>Takes and runs chunks until none is left.</summary>
         public void Work()
         {
             int c;
-            while ((c = Interlocked.Increment(ref _next) - 1) < chunks)
+            while ((c = Interlocked.Increment(ref _next) - 1) < Chunks)
             {
-                var (s, e) = Range(items, chunks, c);
+                var (s, e) = Range(items, Chunks, c);
                 try { body(s, e, c); }
                 catch (Exception ex) { Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(ex), null); }
                 if (Interlocked.Decrement(ref _unfinished) == 0)

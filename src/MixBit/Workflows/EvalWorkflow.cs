@@ -12,12 +12,12 @@ public static class EvalWorkflow
 {
     public static EvalOutcome Run(string modelPath, DatasetSource data, int batchSize = 256, CancellationToken cancel = default)
     {
+        TrainingOptions.ValidateBatchSize(batchSize);
         var (model, metadata) = ModelFile.LoadWithMetadata(modelPath);
-        var sets = FashionMnist.Load(data.Directory);
+        // The test set only (and the training set for a model without stored normalisation): nothing is held out.
+        var sets = (data with { ValidationCount = 0 }).Load(model.Graph, metadata).RequireLabels("measure accuracy");
         var normalization = ModelMetadata.ReadNormalization(metadata) ?? Normalization.FromTrainingSet(sets.Train);
-        var s = model.Graph.InputShape;
-        if (s.Channels != sets.Test.Channels || s.Height != sets.Test.Height || s.Width != sets.Test.Width)
-            throw new MixBitException($"The model expects {s} inputs but the data is {sets.Test.Channels}x{sets.Test.Height}x{sets.Test.Width}.");
+        ModelDataCheck.Check(model.Graph, sets.Test);
         var result = Evaluator.Evaluate(new Network(model), sets.Test, normalization, batchSize, cancel);
         float? stored = metadata.TryGetValue(ModelMetadata.TestAccuracy, out var a) && float.TryParse(a, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
         return new(result.Accuracy, result.Loss, result.Samples, result.ImagesPerSecond, stored, model.Graph.Name, model.Graph.TrainableParameterCount);

@@ -13,6 +13,19 @@ public static class ModelMetadata
     public const string TestAccuracy = "mixbit.test_accuracy";
     public const string Epoch = "mixbit.checkpoint.epoch";
     public const string TrainingOptions = "mixbit.training.options";
+    /// <summary>The class of each output, in output order (a JSON array), so that eval and quantize map an image folder's classes the same way.</summary>
+    public const string ClassNames = "mixbit.class_names";
+
+    public static void WriteClassNames(IDictionary<string, string> metadata, IReadOnlyList<string> names)
+        => metadata[ClassNames] = System.Text.Json.JsonSerializer.Serialize(names);
+
+    /// <summary>The stored class names, or null when the model has none (trained before they were stored, or by another tool).</summary>
+    public static IReadOnlyList<string>? ReadClassNames(IReadOnlyDictionary<string, string> metadata)
+    {
+        if (!metadata.TryGetValue(ClassNames, out var json)) return null;
+        try { return System.Text.Json.JsonSerializer.Deserialize<string[]>(json) ?? throw new System.Text.Json.JsonException(); }
+        catch (System.Text.Json.JsonException) { throw new MixBitException($"The model file's class names ({ClassNames}) are malformed; re-save the model with `mixbit train`."); }
+    }
 
     public static void WriteNormalization(IDictionary<string, string> metadata, Normalization n)
     {

@@ -28,12 +28,23 @@ public static class QuantizeWorkflow
     public static QuantizeOutcome Run(QuantizeRequest request)
     {
         var data = Load(request.ModelPath, request.DataDirectory, request.ValidationCount, request.Split, request.EvaluationCount, request.Options, request.Seed);
-        var policy = request.Policy.Resolve(data.Model.Graph, data.Stored);
-        // A fine-tuned model without a policy on the command line is evaluated as it was trained: stored options and clips.
-        var options = data.Stored is { } st && request.Policy.IsEmpty ? st.Options : request.Options;
-        var learned = data.Stored is { } s && s.Options == options && s.Policy(data.Model.Graph).SameBitsAs(policy) ? s.Ranges : null;
+        var (policy, options, learned) = Resolve(request.Policy, request.Options, data);
         var evaluator = new PolicyEvaluator(data.Model, data.Normalization, data.Calibration, data.Evaluation, options, learned);
         return new(evaluator.Evaluate(policy), Summarize(policy) + (learned is null ? "" : " (learned ranges)"), learned is not null);
+    }
+
+    /// <summary>
+    /// The policy, options and learned ranges a command quantizes with: the policy from the source (file, flags, or the
+    /// one a fine-tuned model stores); a fine-tuned model without a policy on the command line is quantized as it was
+    /// trained (stored options and learned clips); the learned ranges apply only to the exact options and bits they were
+    /// learned for.
+    /// </summary>
+    public static (BitPolicy Policy, QuantizationOptions Options, LearnedRanges? Learned) Resolve(PolicySource source, QuantizationOptions requested, QuantizationData data)
+    {
+        var policy = source.Resolve(data.Model.Graph, data.Stored);
+        var options = data.Stored is { } st && source.IsEmpty ? st.Options : requested;
+        var learned = data.Stored is { } s && s.Options == options && s.Policy(data.Model.Graph).SameBitsAs(policy) ? s.Ranges : null;
+        return (policy, options, learned);
     }
 
     /// <summary>"w4/a4 x 27" or the distinct settings with their counts.</summary>
@@ -53,21 +64,25 @@ public static class QuantizeWorkflow
         return new PolicyEvaluator(data.Model, data.Normalization, data.Calibration, data.Evaluation, request.Options);
     }
 
+    /// <param name="labelsRequired">False for the label-free (fidelity) search, which also takes an unlabelled image folder.</param>
     public static QuantizationData Load(string modelPath, string? dataDirectory, int validationCount, EvaluationSplit split,
-        int evaluationCount, QuantizationOptions options, int seed)
+        int evaluationCount, QuantizationOptions options, int seed, bool labelsRequired = true)
     {
         options.Validate();
+        if (evaluationCount < 0) throw new MixBitException($"--count must be 0 (all images) or a positive number of images, got {evaluationCount}.");
         var (model, metadata) = ModelFile.LoadWithMetadata(modelPath);
-        var (train, validation, test) = new DatasetSource(dataDirectory, validationCount).Load();
-        var s = model.Graph.InputShape;
-        if (s.Channels != test.Channels || s.Height != test.Height || s.Width != test.Width)
-            throw new MixBitException($"The model expects {s} inputs but the data is {test.Channels}x{test.Height}x{test.Width}.");
+        var sets = new DatasetSource(dataDirectory, validationCount).Load(model.Graph, metadata);
+        if (labelsRequired) sets.RequireLabels("measure accuracy");
+        var (train, validation, test) = sets;
+        ModelDataCheck.Check(model.Graph, validation);
         var normalization = ModelMetadata.ReadNormalization(metadata) ?? Normalization.FromTrainingSet(train);
         if (validation.Count == 0) throw new MixBitException("Calibration needs a validation split: give --validation a positive count.");
 
         var order = Enumerable.Range(0, validation.Count).ToArray();
         new SeededRandom(SeededRandom.Mix(seed, 0xCA1)).Shuffle(order);
-        int calibrationCount = Math.Min(validation.Count, options.CalibrationBatches * options.CalibrationBatchSize);
+        // Evaluating on the validation split too, calibration takes at most half of it (a small image folder's included).
+        int calibrationCount = Math.Min(split == EvaluationSplit.Validation ? Math.Max(1, validation.Count / 2) : validation.Count,
+            options.CalibrationBatches * options.CalibrationBatchSize);
         var calibration = validation.Subset(order[..calibrationCount]);
         ImageDataset evaluation;
         if (split == EvaluationSplit.Test)

@@ -12,7 +12,7 @@ namespace MixBit.Workflows;
 /// <summary>What to train: a built-in architecture (or an existing model file to fine-tune), data, options, output.</summary>
 public sealed record TrainRequest(
     string Architecture, double Width, string? InitialModelPath, DatasetSource Data, TrainingOptions Options,
-    string OutputPath, bool Resume = false, float Dropout = 0f);
+    string OutputPath, bool Resume = false, float Dropout = 0f, bool Force = false);
 
 public sealed record TrainOutcome(string ModelPath, float TestAccuracy, float TestLoss, IReadOnlyList<EpochResult> Epochs, TimeSpan Duration, long Parameters);
 
@@ -28,30 +28,27 @@ public static class TrainWorkflow
     {
         request.Options.Validate();
         var clock = Stopwatch.StartNew();
-        var (train, validation, test) = request.Data.Load();
+        var checkpoint = new RunCheckpoint(request.OutputPath, ModelMetadata.TrainingOptions, OptionsOf(request), "training", LegacyOptionsJson(request));
+        RunOutputs.Check([request.OutputPath, .. checkpoint.Files], [(request.InitialModelPath, "--model")], request.Force);
+        var resumed = checkpoint.Open(request.Resume, request.Force);
+        // A model that exists already fixes an image folder's image shape and class order.
+        var (existing, existingMetadata) = resumed is { } r ? (r.Model, r.Metadata)
+            : request.InitialModelPath is not null ? ModelFile.LoadWithMetadata(request.InitialModelPath) : (null, null);
+        var data = request.Data.Load(existing?.Graph, existingMetadata).RequireLabels("train");
+        var (train, validation, test) = data;
         var normalization = Normalization.FromTrainingSet(train);
-        string optionsJson = JsonSerializer.Serialize(new { Architecture = request.InitialModelPath ?? request.Architecture,
-            Width = request.InitialModelPath is null ? request.Width : (double?)null, request.Options.Epochs, request.Options.BatchSize,
-            request.Options.Optimizer, request.Options.LearningRate, request.Options.Seed, request.Data.ValidationCount, request.Data.SplitSeed });
+        string optionsJson = checkpoint.OptionsJson;
 
-        var checkpoint = new RunCheckpoint(request.OutputPath, ModelMetadata.TrainingOptions, optionsJson, "training");
-        var resumed = checkpoint.Open(request.Resume);
         Model model;
-        if (resumed is { } r)
-            model = r.Model;
-        else if (request.InitialModelPath is not null)
-            model = ModelFile.Load(request.InitialModelPath);
+        if (existing is not null)
+            model = existing;
         else
         {
             var options = new ArchitectureOptions(request.Width, train.Height, train.Channels, train.ClassCount, request.Dropout);
-            if (train.Height != train.Width) throw new MixBitException("Built-in architectures need square images.");
+            if (train.Height != train.Width) throw new MixBitException($"Built-in architectures need square images; these are {train.Height}x{train.Width} pixels: crop or resize them to a square size.");
             model = Model.Initialize(ArchitectureRegistry.Build(request.Architecture, options), request.Options.Seed);
         }
-        var input = model.Graph.InputShape;
-        if (input.Channels != train.Channels || input.Height != train.Height || input.Width != train.Width)
-            throw new MixBitException($"The model expects {input} inputs but the data is {train.Channels}x{train.Height}x{train.Width}.");
-        if (model.Graph.OutputShape.Channels != train.ClassCount)
-            throw new MixBitException($"The model has {model.Graph.OutputShape.Channels} outputs but the data has {train.ClassCount} classes.");
+        ModelDataCheck.Check(model.Graph, train);
 
         var network = new Network(model, request.Options.Seed);
         var trainer = new Trainer(network, request.Options);
@@ -59,18 +56,62 @@ public static class TrainWorkflow
 
         var metadata = resumed?.Metadata ?? new Dictionary<string, string>();
         metadata[ModelMetadata.Architecture] = model.Graph.Name;
-        metadata[ModelMetadata.Dataset] = "fashion-mnist";
+        metadata[ModelMetadata.Dataset] = data.Name;
+        ModelMetadata.WriteClassNames(metadata, train.ClassNames);
         metadata[ModelMetadata.TrainingOptions] = optionsJson;
         ModelMetadata.WriteNormalization(metadata, normalization);
 
         trainer.EpochCompleted = (epoch, _) => checkpoint.Save(model, metadata, epoch, trainer.Optimizer);
-        var epochs = trainer.Train(train, validation, normalization, progress, resumed?.NextEpoch ?? 0, cancel);
-
-        var result = Evaluator.Evaluate(network, test, normalization, cancel: cancel);
+        IReadOnlyList<EpochResult> epochs;
+        EvaluationResult result;
+        try
+        {
+            epochs = trainer.Train(train, validation, normalization, progress, resumed?.NextEpoch ?? 0, cancel);
+            result = Evaluator.Evaluate(network, test, normalization, cancel: cancel);
+        }
+        catch (Exception e) when (checkpoint.Explain(e, request.Options.Epochs) is { } explained) { throw explained; }
         metadata.Remove(ModelMetadata.Epoch);
         metadata[ModelMetadata.TestAccuracy] = result.Accuracy.ToString("R", CultureInfo.InvariantCulture);
         ModelFile.Save(model, request.OutputPath, metadata);
         checkpoint.Delete();
         return new(request.OutputPath, result.Accuracy, result.Loss, epochs, clock.Elapsed, model.Graph.TrainableParameterCount);
+    }
+
+    /// <summary>The options record of MixBit versions before the per-option record (so their checkpoints still resume).</summary>
+    private static string LegacyOptionsJson(TrainRequest r) => JsonSerializer.Serialize(new
+    {
+        Architecture = r.InitialModelPath ?? r.Architecture, Width = r.InitialModelPath is null ? r.Width : (double?)null, r.Options.Epochs,
+        r.Options.BatchSize, r.Options.Optimizer, r.Options.LearningRate, r.Options.Seed, r.Data.ValidationCount, r.Data.SplitSeed,
+    });
+
+    /// <summary>Every setting that changes the trained model, by command-line option (a resume must repeat them all).</summary>
+    private static Dictionary<string, string> OptionsOf(TrainRequest r)
+    {
+        var o = r.Options;
+        var options = new Dictionary<string, string>();
+        if (r.InitialModelPath is not null) options["--model"] = RunOutputs.ContentId(r.InitialModelPath);
+        else
+        {
+            options["--arch"] = r.Architecture;
+            options["--width"] = RunOutputs.Number(r.Width);
+            options["dropout"] = RunOutputs.Number(r.Dropout);
+        }
+        options["--epochs"] = o.Epochs.ToString(CultureInfo.InvariantCulture);
+        options["--batch-size"] = o.BatchSize.ToString(CultureInfo.InvariantCulture);
+        options["--optimizer"] = o.Optimizer;
+        options["--lr"] = RunOutputs.Number(o.LearningRate);
+        options["--schedule"] = o.Schedule;
+        options["--weight-decay"] = RunOutputs.Number(o.WeightDecay);
+        options["augmentation (--no-augment)"] = RunOutputs.Describe(o.Augmentation);
+        options["momentum"] = RunOutputs.Number(o.Momentum);
+        options["warm-up steps"] = o.WarmupSteps.ToString(CultureInfo.InvariantCulture);
+        options["label smoothing"] = RunOutputs.Number(o.LabelSmoothing);
+        options["--seed"] = o.Seed.ToString(CultureInfo.InvariantCulture);
+        options["--data"] = r.Data.Location;
+        options["--validation"] = r.Data.ValidationCount.ToString(CultureInfo.InvariantCulture);
+        options["validation split seed"] = r.Data.SplitSeed.ToString(CultureInfo.InvariantCulture);
+        // Per-thread gradient partials are summed in a thread-count-dependent order: the bits depend on it.
+        options["--threads"] = Tensors.Workers.Count.ToString(CultureInfo.InvariantCulture);
+        return options;
     }
 }

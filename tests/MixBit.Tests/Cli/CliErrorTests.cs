@@ -4,13 +4,7 @@ namespace MixBit.Tests.Cli;
 public class CliErrorTests
 {
     private static void AssertCleanError((int ExitCode, string Stdout, string Stderr) r, string expected, int exitCode = 2)
-    {
-        string all = r.Stdout + r.Stderr;
-        Assert.Equal(exitCode, r.ExitCode);
-        Assert.Contains(expected, all);
-        Assert.DoesNotContain("   at ", all);          // no stack frames
-        Assert.DoesNotContain("Unhandled exception", all);
-    }
+        => CliAssert.CleanError(r, expected, exitCode);
 
     [Fact]
     public void Missing_dataset_names_the_package_to_install()

@@ -6,9 +6,51 @@ namespace MixBit.Tests.Data;
 /// <summary>Writes small IDX files (raw or gzipped) into a temporary folder that is deleted on dispose.</summary>
 internal sealed class IdxTestFiles : IDisposable
 {
-    public string Directory { get; } = Path.Combine(Path.GetTempPath(), "mixbit-idx-" + Guid.NewGuid().ToString("N"));
+    public string Directory { get; }
 
-    public IdxTestFiles() => System.IO.Directory.CreateDirectory(Directory);
+    public IdxTestFiles(string? directory = null)
+    {
+        Directory = directory ?? Path.Combine(Path.GetTempPath(), "mixbit-idx-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(Directory);
+    }
+
+    /// <summary>
+    /// A learnable stand-in for Fashion-MNIST (gzipped train-* and t10k-* files, 28x28, 10 classes): class c is a stripe
+    /// texture (5 periods x 2 orientations) plus noise.
+    /// </summary>
+    public static IdxTestFiles Stripes(int train, int test)
+    {
+        var files = new IdxTestFiles();
+        files.WriteStripes(train, test);
+        return files;
+    }
+
+    public void WriteStripes(int train, int test)
+    {
+        void Write(string prefix, int n, int seed)
+        {
+            var rng = new Random(seed);
+            var pixels = new byte[n * 28 * 28];
+            var labels = new byte[n];
+            for (int i = 0; i < n; i++)
+            {
+                int c = i % 10;
+                labels[i] = (byte)c;
+                int period = 2 + c % 5, phase = rng.Next(period);
+                bool vertical = c >= 5;
+                for (int y = 0; y < 28; y++)
+                    for (int x = 0; x < 28; x++)
+                    {
+                        bool on = ((vertical ? x : y) + phase) % period == 0;
+                        pixels[i * 784 + y * 28 + x] = (byte)((on ? 200 : 0) + rng.Next(0, 50));
+                    }
+            }
+            WriteImages($"{prefix}-images-idx3-ubyte.gz", n, 28, 28, pixels, gzip: true);
+            WriteLabels($"{prefix}-labels-idx1-ubyte.gz", labels, gzip: true);
+        }
+        Write("train", train, 1);
+        Write("t10k", test, 2);
+    }
 
     public static byte[] Encode(uint magic, int[] dims, byte[] payload)
     {

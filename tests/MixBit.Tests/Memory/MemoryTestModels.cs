@@ -38,4 +38,41 @@ internal static class MemoryTestModels
         b.Linear(2, name: "fc");
         return b.Build("residual");
     }
+
+    /// <summary>A chain of random convs, depthwise convs, pools and residual blocks, then GAP and a classifier.</summary>
+    public static ModelGraph Random(Random rng, int id)
+    {
+        int res = rng.Next(4, 17);
+        var b = new GraphBuilder(new ActivationShape(rng.Next(1, 5), res, res));
+        int blocks = rng.Next(1, 6);
+        for (int i = 0; i < blocks; i++)
+        {
+            var shape = b.CurrentShape;
+            switch (rng.Next(4))
+            {
+                case 0:
+                    b.Conv(rng.Next(1, 17), rng.Next(2) == 0 ? 1 : 3, shape.Height >= 4 && rng.Next(3) == 0 ? 2 : 1);
+                    if (rng.Next(4) > 0) b.BatchNorm();
+                    if (rng.Next(4) > 0) b.Relu();
+                    break;
+                case 1:
+                    b.ConvBnAct(shape.Channels, 3, shape.Height >= 4 && rng.Next(2) == 0 ? 2 : 1, groups: shape.Channels);
+                    break;
+                case 2 when shape.Height >= 2:
+                    if (rng.Next(2) == 0) b.MaxPool(2, 2); else b.AvgPool(2, 2);
+                    break;
+                default:
+                    int skip = b.Current;
+                    b.ConvBnAct(shape.Channels, 3, relu6: false);
+                    b.ConvBnAct(shape.Channels, rng.Next(2) == 0 ? 1 : 3, activation: false);
+                    b.Residual(skip, b.Current);
+                    if (rng.Next(2) == 0) b.Relu();
+                    break;
+            }
+        }
+        b.GlobalAvgPool();
+        b.Flatten();
+        b.Linear(rng.Next(2, 11));
+        return b.Build($"random{id}");
+    }
 }

@@ -25,10 +25,10 @@ public class PackedSizeTests
     {
         // dw has 27 weights: 27*2 = 54 bits -> 7 bytes at 2 bits; fc has 15 weights: 15*4 = 60 bits -> 8 bytes at 4 bits.
         var g = MemoryTestModels.ThreeLayer();
-        var plan = DeploymentPlan.Build(g, BitPolicy.Uniform(g, 8, 8).With("dw", 2, 8).With("fc", 4, 8));
-        Assert.Equal(7, plan.Op("dw").WeightBytes);
-        Assert.Equal(8, plan.Op("fc").WeightBytes);
+        var cost = DeploymentPlan.Build(g).Price(BitPolicy.Uniform(g, 8, 8).With("dw", 2, 8).With("fc", 4, 8));
+        Assert.Equal(7, cost.Op("dw").WeightBytes);
+        Assert.Equal(8, cost.Op("fc").WeightBytes);
         // gap output: 3 values at the dw's 2 bits would be 6 bits; here dw outputs 8 bits -> 3 bytes.
-        Assert.Equal(3, plan.Tensors[plan.Op("gap").Output].Bytes);
+        Assert.Equal(3, cost.TensorBytes(cost.Plan.Op("gap").Output));
     }
 }

@@ -12,15 +12,7 @@ namespace MixBit.Tests.Onnx;
 /// </summary>
 internal static class OnnxFixtures
 {
-    private static readonly Lazy<string> Folder = new(() =>
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "tests", "MixBit.Tests", "Fixtures");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException("tests/MixBit.Tests/Fixtures not found above " + AppContext.BaseDirectory);
-    });
+    private static readonly Lazy<string> Folder = new(() => TestFolders.Repo("tests/MixBit.Tests/Fixtures"));
 
     public static string PathOf(string file) => Path.Combine(Folder.Value, file);
 

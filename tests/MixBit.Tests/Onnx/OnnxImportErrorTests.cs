@@ -106,17 +106,20 @@ public class OnnxImportErrorTests
     public void Inspect_prints_the_layer_table_or_the_reason_with_exit_code_2()
     {
         var ok = new StringWriter();
-        Assert.Equal(0, InspectCommand.Run(OnnxFixtures.PathOf("reference_cnn.onnx"), Console(ok)));
+        Assert.Equal(0, InspectCommand.Run(OnnxFixtures.PathOf("reference_cnn.onnx"), Console(ok), Console(new StringWriter())));
         Assert.Contains("/classifier/Gemm", ok.ToString());
         Assert.Contains("726,432", ok.ToString()); // MACs of the reference CNN, TOOLCHAIN.md's "726k"
         Assert.Contains("can quantize", ok.ToString());
 
-        var bad = new StringWriter();
-        Assert.Equal(2, InspectCommand.Run(OnnxFixtures.PathOf("unsupported_sigmoid.onnx"), Console(bad)));
+        var (table, bad) = (new StringWriter(), new StringWriter());
+        Assert.Equal(2, InspectCommand.Run(OnnxFixtures.PathOf("unsupported_sigmoid.onnx"), Console(table), Console(bad)));
         Assert.Contains("cannot quantize", bad.ToString());
         Assert.Contains("Sigmoid", bad.ToString());
+        Assert.Equal("", table.ToString()); // the reason is an error (stderr), not a result
 
-        Assert.Equal(2, InspectCommand.Run("/nonexistent/model.onnx", Console(new StringWriter())));
+        var missing = new StringWriter();
+        Assert.Equal(2, InspectCommand.Run("/nonexistent/model.onnx", Console(new StringWriter()), Console(missing)));
+        Assert.Contains("/nonexistent/model.onnx", missing.ToString());
 
         static IAnsiConsole Console(StringWriter w)
         {

@@ -22,7 +22,7 @@ public class FakeQuantNetworkTests
             var s = graph.InputShape;
             var x = GradientChecker.Random(8, 3, s.Channels, s.Height, s.Width);
             var expected = new Network(model).Forward(x).Span.ToArray();
-            var fq = new FakeQuantNetwork(model, BitPolicy.Uniform(graph, 2, 2), new QuantizationOptions { BatchNorm = mode });
+            var fq = new FakeQuantNetwork(model, BitPolicy.Uniform(graph, 2, 2), new QuantizationOptions { BatchNorm = mode }, Normalization.Identity(s.Channels));
             fq.QuantizeWeights = false;
             fq.QuantizeActivations = false;
             var actual = fq.Network.Forward(x).Span.ToArray();
@@ -40,24 +40,58 @@ public class FakeQuantNetworkTests
         var pw = graph.Nodes[graph.IndexOf("pw")];
         var bnNode = graph.Nodes[graph.IndexOf("pw.bn")];
         Tensor P(string n) => model.Parameter(n);
-        var bn = new FoldedBatchNorm("pw.bn", (BatchNorm2dSpec)bnNode.Spec, P("pw.bn.weight"), P("pw.bn.bias"), P("pw.bn.running_mean"), P("pw.bn.running_var"));
+        var bn = new BatchNormParameters("pw.bn", (BatchNorm2dSpec)bnNode.Spec, P("pw.bn.weight"), P("pw.bn.bias"), P("pw.bn.running_mean"), P("pw.bn.running_var"));
         var layer = new QuantizedWeightLayer("pw", pw.Spec, P("pw.weight"), P("pw.bias"), bn, new WeightQuantizer(8, new QuantizationOptions()))
             { Enabled = false, FreezeStatistics = true };
         GradientChecker.Check(layer, [GradientChecker.Random(2, 2, 6, 3, 3)]);
     }
 
     [Fact]
-    public void Add_output_takes_the_larger_input_bits_and_is_signed()
+    public void Add_output_takes_the_larger_input_bits_and_its_fused_relu_makes_it_unsigned()
     {
         var graph = MemoryTestModels.Residual();
         var policy = BitPolicy.Uniform(graph, 8, 8).With("c1", 8, 2).With("c3", 8, 4);
-        var fq = new FakeQuantNetwork(Model.Initialize(graph, 1), policy, new QuantizationOptions());
-        var bits = fq.NodeBits(policy);
-        Assert.Equal(4, bits[graph.IndexOf("add")]);
-        var addQuantizer = fq.ActivationQuantizers.Single(q => q.Name == "add.act");
+        var fq = new FakeQuantNetwork(Model.Initialize(graph, 1), policy, new QuantizationOptions(), Normalization.Identity(graph.InputShape.Channels));
+        var addQuantizer = fq.ActivationQuantizers.Single(q => q.Name == "add");
         Assert.Equal(4, addQuantizer.Bits);
         Assert.False(addQuantizer.Signed); // the ReLU after the Add is its clamp
-        Assert.True(fq.ActivationQuantizers.Single(q => q.Name == "c3.bn").Signed); // no activation: signed
+        Assert.True(fq.ActivationQuantizers.Single(q => q.Name == "c3").Signed); // no activation: signed
+        Assert.Equal(8, fq.ActivationQuantizers.Single(q => q.Name == "fc").Bits); // int8 logits whatever the policy
+    }
+
+    [Fact]
+    public void Fake_quant_network_and_plan_agree_on_every_tensor_on_random_models_and_policies()
+    {
+        var rng = new Random(77);
+        var bits = BitPolicy.AllowedBits;
+        for (int trial = 0; trial < 60; trial++)
+        {
+            var graph = MemoryTestModels.Random(rng, trial);
+            var policy = BitPolicy.Create(graph, BitPolicy.QuantizableLayers(graph).Select(l =>
+                KeyValuePair.Create(l, new LayerBits(bits[rng.Next(3)], bits[rng.Next(3)]))));
+            var fq = new FakeQuantNetwork(Model.Initialize(graph, trial), policy, new QuantizationOptions(), Normalization.Identity(graph.InputShape.Channels));
+            var plan = fq.Plan;
+            var cost = plan.Price(policy);
+            foreach (var t in plan.Tensors)
+            {
+                var q = fq.QuantizerOf(t.Id);
+                if (q is null)
+                {
+                    // Only a max pool shares a grid (its input's), and then it also has its input's bits.
+                    Assert.NotEqual(t.Id, t.GridOf);
+                    Assert.Equal(cost.BitsOf(t.GridOf), cost.BitsOf(t.Id));
+                    continue;
+                }
+                Assert.Equal(t.Name, q.Name);
+                Assert.Equal(cost.BitsOf(t.Id), q.Bits);
+                Assert.Equal(t.Signed, q.Signed);
+            }
+            foreach (var op in plan.Ops.Where(o => o.IsQuantizedLayer))
+                Assert.Equal(cost.Op(op.Name).WeightBits, fq.WeightLayers[op.Name].Quantizer.Bits);
+            // The quantizer sits on the op's last fused node: the same values the plan's tensor holds.
+            var outputs = fq.Network.Forward(GradientChecker.Random(trial, 2, graph.InputShape.Channels, graph.InputShape.Height, graph.InputShape.Width), training: false);
+            Assert.All(outputs.Data, v => Assert.True(float.IsFinite(v)));
+        }
     }
 
     [Fact]
@@ -100,7 +134,7 @@ public class FakeQuantNetworkTests
         float floatAccuracy = Evaluator.Evaluate(new Network(model), train, norm).Accuracy;
 
         var policy = BitPolicy.Uniform(graph, 2, 4).With("c1", 8, 8).With("fc", 8, 8);
-        var fq = new FakeQuantNetwork(model, policy, new QuantizationOptions());
+        var fq = new FakeQuantNetwork(model, policy, new QuantizationOptions(), norm);
         CalibrationStatistics.Collect(fq, CalibrationStatistics.Batches(train, norm, 128, 2)).ApplyTo(fq);
         float calibrated = Evaluator.Evaluate(fq.Network, train, norm).Accuracy;
         new QatTrainer(fq, new QatOptions { Epochs = 6, BatchSize = 32, LearningRate = 0.02f, FreezeBatchNormAfter = 20, Augmentation = Augmentation.None })

@@ -16,7 +16,7 @@ public class LearnedRangesTests
         var norm = Normalization.FromTrainingSet(data);
         var options = new QuantizationOptions { WeightRange = RangeMethod.Mse };
         var policy = BitPolicy.Uniform(graph, 2, 4);
-        var trained = new FakeQuantNetwork(model, policy, options);
+        var trained = new FakeQuantNetwork(model, policy, options, norm);
         CalibrationStatistics.Collect(trained, CalibrationStatistics.Batches(data, norm, 64, 1)).ApplyTo(trained);
         var x = GradientChecker.Random(5, 4, 1, 8, 8);
         trained.Network.Forward(x);
@@ -29,7 +29,7 @@ public class LearnedRangesTests
         Assert.True(stored.Policy(graph).SameBitsAs(policy));
         Assert.Equal(options, stored.Options);
 
-        var restored = new FakeQuantNetwork(model, policy, stored.Options);
+        var restored = new FakeQuantNetwork(model, policy, stored.Options, norm);
         CalibrationStatistics.Collect(restored, CalibrationStatistics.Batches(QuantTestModels.Quadrants(128, 7), norm, 64, 1)).ApplyTo(restored);
         stored.Ranges.ApplyTo(restored);
         Assert.Equal(expected, restored.Network.Forward(x).Span.ToArray());

@@ -49,8 +49,7 @@ public class QuantizerGradientTests
         var wq = new WeightQuantizer(2, opts with { PerChannelWeights = false });
         var output = new float[w.Length];
         var mask = new float[w.Length];
-        wq.Quantize(w, 1, output, mask);
-        float high = wq.Grids[0].High;
+        float high = wq.Quantize(w, 1, output, mask)[0].High;
         Assert.True(high < 3f);
         Assert.Equal(0f, mask[^1]);
         for (int i = 0; i < w.Length; i++) Assert.Equal(MathF.Abs(w[i]) <= high ? 1f : 0f, mask[i]);

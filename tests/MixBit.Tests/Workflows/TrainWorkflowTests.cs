@@ -8,35 +8,7 @@ namespace MixBit.Tests.Workflows;
 [Collection(GlobalStateCollection.Name)]
 public class TrainWorkflowTests
 {
-    /// <summary>A learnable stand-in for Fashion-MNIST: class c is a stripe texture (5 periods x 2 orientations) plus noise.</summary>
-    private static IdxTestFiles WriteDataset(int train, int test)
-    {
-        var files = new IdxTestFiles();
-        void Write(string prefix, int n, int seed)
-        {
-            var rng = new Random(seed);
-            var pixels = new byte[n * 28 * 28];
-            var labels = new byte[n];
-            for (int i = 0; i < n; i++)
-            {
-                int c = i % 10;
-                labels[i] = (byte)c;
-                int period = 2 + c % 5, phase = rng.Next(period);
-                bool vertical = c >= 5;
-                for (int y = 0; y < 28; y++)
-                    for (int x = 0; x < 28; x++)
-                    {
-                        bool on = ((vertical ? x : y) + phase) % period == 0;
-                        pixels[i * 784 + y * 28 + x] = (byte)((on ? 200 : 0) + rng.Next(0, 50));
-                    }
-            }
-            files.WriteImages($"{prefix}-images-idx3-ubyte.gz", n, 28, 28, pixels, gzip: true);
-            files.WriteLabels($"{prefix}-labels-idx1-ubyte.gz", labels, gzip: true);
-        }
-        Write("train", train, 1);
-        Write("t10k", test, 2);
-        return files;
-    }
+    private static IdxTestFiles WriteDataset(int train, int test) => IdxTestFiles.Stripes(train, test);
 
     private static TrainRequest Request(string dataDir, string output, bool resume = false) => new(
         "reference_cnn", 1.0, null, new DatasetSource(dataDir, ValidationCount: 100),

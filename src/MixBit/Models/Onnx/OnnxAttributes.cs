@@ -9,7 +9,8 @@ internal sealed class OnnxAttributes(NodeProto node, string nodeLabel)
 
     public bool Has(string name) => Find(name) is not null;
 
-    public long Int(string name, long fallback) => Find(name) is { } a ? a.I : fallback;
+    /// <summary>An INT attribute; sizes, axes and flags all fit an int, so a larger value means a damaged file.</summary>
+    public long Int(string name, long fallback) => Find(name) is { } a ? InRange(name, a.I) : fallback;
 
     public float Float(string name, float fallback) => Find(name) is { } a ? a.F : fallback;
 
@@ -23,8 +24,12 @@ internal sealed class OnnxAttributes(NodeProto node, string nodeLabel)
         if (Find(name) is not { } a) return Enumerable.Repeat(fallback, length).ToArray();
         if (a.Ints.Count != length)
             throw new OnnxImportException($"{nodeLabel} has {name}=[{string.Join(", ", a.Ints)}]; MixBit supports 2-D (NCHW) layers, which need {length} values.");
+        foreach (long v in a.Ints) InRange(name, v);
         return a.Ints.ToArray();
     }
+
+    private long InRange(string name, long value) => value is >= int.MinValue and <= int.MaxValue ? value
+        : throw new OnnxImportException($"{nodeLabel} has {name} value {value}, outside any valid size; the file is damaged.");
 
     public IEnumerable<AttributeProto> All => node.Attribute;
 }

@@ -158,11 +158,11 @@ public static class OnnxExporter
         return node;
     }
 
-    private static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeType.Int, I = value };
+    internal static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeType.Int, I = value };
 
     private static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeType.Float, F = value };
 
-    private static AttributeProto Ints(string name, params long[] values)
+    internal static AttributeProto Ints(string name, params long[] values)
     {
         var a = new AttributeProto { Name = name, Type = AttributeType.Ints };
         a.Ints.AddRange(values);

@@ -49,9 +49,17 @@ internal sealed class OnnxGraphReader
         _graphOutputs.Add(_graph.Output[0].Name);
 
         var nodes = _graph.Node;
-        foreach (var node in nodes)
+        for (int i = 0; i < nodes.Count; i++)
         {
-            if (node.OpType == "Constant" && IsOnnxDomain(node)) _constants[node.Output[0]] = ConstantValue(node);
+            var node = nodes[i];
+            // Every operator MixBit reads has an output; a node without one is a damaged graph (found by fuzzing).
+            if (node.Output.Count == 0 || node.Output[0].Length == 0)
+                throw new OnnxImportException($"{_source}: {OnnxTopologicalSort.Label(nodes, i)} has no output, so the file is not a valid ONNX graph.");
+            if (node.OpType == "Constant" && IsOnnxDomain(node))
+            {
+                try { _constants[node.Output[0]] = ConstantValue(node); }
+                catch (ModelException e) { throw new OnnxImportException($"{_source}: Constant node '{node.Name}': {e.Message}"); }
+            }
             foreach (var input in node.Input.Where(i => i.Length > 0))
             {
                 _consumerCount[input] = _consumerCount.GetValueOrDefault(input) + 1;
@@ -86,11 +94,19 @@ internal sealed class OnnxGraphReader
         if (dims is null || dims.Count != 4)
             throw new OnnxImportException($"{_source}: input '{input.Name}' has rank {dims?.Count ?? 0}; MixBit needs an image input of shape [N, C, H, W].");
         for (int d = 1; d < 4; d++)
-            if (!dims[d].HasDimValue || dims[d].DimValue <= 0 || dims[d].DimValue > 1 << 20)
+        {
+            if (!dims[d].HasDimValue || dims[d].DimValue <= 0)
                 throw new OnnxImportException($"{_source}: input '{input.Name}' has no fixed size on axis {"NCHW"[d]}; MixBit needs fixed C, H and W (only N may be symbolic).");
+            if (dims[d].DimValue > ActivationShape.MaxElements)
+                throw new OnnxImportException($"{_source}: input '{input.Name}' has {dims[d].DimValue:N0} {AxisName(d)}, more than the {ActivationShape.MaxElements:N0} values per image MixBit supports; re-export the model for a smaller input.");
+        }
         _inputShape = new((int)dims[1].DimValue, (int)dims[2].DimValue, (int)dims[3].DimValue);
+        try { _inputShape.CheckSize($"input '{input.Name}'"); }
+        catch (ModelException e) { throw new OnnxImportException($"{_source}: {e.Message}"); }
         _activations[input.Name] = new Activation(ModelGraph.GraphInput, 4);
     }
+
+    private static string AxisName(int axis) => axis switch { 1 => "channels", 2 => "rows (height)", _ => "columns (width)" };
 
     private void Convert(NodeProto node, int index, string label)
     {
@@ -130,7 +146,7 @@ internal sealed class OnnxGraphReader
             throw new OnnxImportException($"{label} has kernel_shape [{kernel[0]}, {kernel[1]}] but a {wd[2]}x{wd[3]} weight, so the file is inconsistent.");
         var inShape = Shape(x);
         int group = checked((int)attrs.Int("group", 1));
-        if (group <= 0 || wd[1] * group != inShape.Channels)
+        if (group <= 0 || (long)wd[1] * group != inShape.Channels)
             throw new OnnxImportException($"{label} has weight [{string.Join(", ", wd)}] with group={group}, which needs {wd[1] * group} input channels, but its input has {inShape.Channels}.");
         var strides = attrs.Ints("strides", 2, 1);
         var dilations = attrs.Ints("dilations", 2, 1);
@@ -403,8 +419,12 @@ internal sealed class OnnxGraphReader
     /// </summary>
     private static (int Begin, int End) SamePadding(int size, int kernel, long stride, long dilation, bool upper)
     {
+        if (stride <= 0 || dilation <= 0 || kernel <= 0)
+            throw new ModelException($"SAME padding needs a positive kernel, stride and dilation, got {kernel}, {stride} and {dilation}.");
         long output = (size + stride - 1) / stride;
-        int total = checked((int)Math.Max(0, (output - 1) * stride + (kernel - 1) * dilation + 1 - size));
+        long needed = Math.Max(0, (output - 1) * stride + (kernel - 1) * dilation + 1 - size);
+        if (needed > int.MaxValue) throw new ModelException($"SAME padding of {needed:N0} pixels is out of range.");
+        int total = (int)needed;
         int small = total / 2, large = total - small;
         return upper ? (small, large) : (large, small);
     }
@@ -488,12 +508,17 @@ internal sealed class OnnxGraphReader
         string name = UniqueName(node, index);
         var inShapes = inputs.Select(i => i == ModelGraph.GraphInput ? _inputShape : _shapes[i]).ToArray();
         var shape = spec.OutputShape(inShapes);
+        ModelGraph.CheckSizes(name, spec, shape);
         foreach (var (suffix, data) in parameters)
         {
             if (data is null) continue;
             var p = spec.Parameters.First(p => p.Suffix == suffix);
-            if (data.Length != p.Elements)
-                throw new OnnxImportException($"{_source}: node '{name}' ({node.OpType}) has a {suffix} of {data.Length} values; the layer needs {p.Elements} ([{string.Join(", ", p.Shape)}]).");
+            if (data.Length != p.LongElements)
+                throw new OnnxImportException($"{_source}: node '{name}' ({node.OpType}) has a {suffix} of {data.Length} values; the layer needs {p.LongElements} ([{string.Join(", ", p.Shape)}]).");
+            // NaN or infinite weights (or a negative variance) would make every output NaN without an error.
+            int bad = Array.FindIndex(data, v => !float.IsFinite(v) || (p.Kind == ParameterKind.RunningVariance && v < 0));
+            if (bad >= 0)
+                throw new OnnxImportException($"{_source}: node '{name}' ({node.OpType}) has {suffix} value {data[bad]} at index {bad}; every weight must be a finite number (and a variance non-negative), so the model is damaged or was saved after training diverged.");
             _parameters[$"{name}.{suffix}"] = new Tensor(data, p.Shape);
         }
         _nodes.Add(new GraphNode(name, spec, inputs));

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Google.Protobuf;
+using MixBit.Nn.Specs;
 using Onnx;
 
 namespace MixBit.Models.Onnx;
@@ -15,30 +16,42 @@ internal static class OnnxTensors
     private const int Int32 = (int)TensorProto.Types.DataType.Int32;
 
     public static int[] Dims(TensorProto t) => t.Dims.Select(d => d is >= 0 and <= int.MaxValue
-        ? (int)d : throw new OnnxImportException($"Tensor '{t.Name}' has an invalid dimension {d}.")).ToArray();
+        ? (int)d : throw new ModelException($"Tensor '{t.Name}' has an invalid dimension {d}.")).ToArray();
 
-    public static long ElementCount(TensorProto t) => t.Dims.Aggregate(1L, (a, d) => checked(a * d));
+    /// <summary>The product of the dimensions; a negative one, or a product beyond int range (a damaged file), is refused.</summary>
+    public static long ElementCount(TensorProto t)
+    {
+        long count = 1;
+        foreach (long d in t.Dims)
+        {
+            if (d < 0) throw new ModelException($"Tensor '{t.Name}' has an invalid dimension {d}.");
+            if (d > 0 && count > int.MaxValue / d)
+                throw new ModelException($"Tensor '{t.Name}' has dimensions [{string.Join(", ", t.Dims)}], more values than the {int.MaxValue:N0} MixBit supports; the file is damaged.");
+            count *= d;
+        }
+        return count;
+    }
 
     /// <summary>The values of a FLOAT tensor; <paramref name="what"/> names its use for error messages.</summary>
     public static float[] ReadFloats(TensorProto t, string what)
     {
         CheckLocation(t, what);
         if (t.DataType != Float)
-            throw new OnnxImportException($"{what} '{t.Name}' has data type {TypeName(t.DataType)}; MixBit imports FLOAT (float32) tensors only, so convert the model to float32 first.");
+            throw new ModelException($"{what} '{t.Name}' has data type {TypeName(t.DataType)}; MixBit imports FLOAT (float32) tensors only, so convert the model to float32 first.");
         long count = ElementCount(t);
         float[] data;
         if (!t.RawData.IsEmpty)
         {
             var raw = t.RawData.Span;
             if (raw.Length != count * sizeof(float))
-                throw new OnnxImportException($"{what} '{t.Name}' holds {raw.Length} bytes but its shape needs {count * sizeof(float)}; the file is truncated or corrupt.");
+                throw new ModelException($"{what} '{t.Name}' holds {raw.Length} bytes but its shape needs {count * sizeof(float)}; the file is truncated or corrupt.");
             data = new float[count];
             for (int i = 0; i < data.Length; i++) data[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(i * 4)..]);
         }
         else
         {
             if (t.FloatData.Count != count)
-                throw new OnnxImportException($"{what} '{t.Name}' holds {t.FloatData.Count} values but its shape needs {count}; the file is truncated or corrupt.");
+                throw new ModelException($"{what} '{t.Name}' holds {t.FloatData.Count} values but its shape needs {count}; the file is truncated or corrupt.");
             data = t.FloatData.ToArray();
         }
         return data;
@@ -56,7 +69,7 @@ internal static class OnnxTensors
             {
                 var raw = t.RawData.Span;
                 if (raw.Length != count * sizeof(long))
-                    throw new OnnxImportException($"{what} '{t.Name}' holds {raw.Length} bytes but its shape needs {count * sizeof(long)}; the file is truncated or corrupt.");
+                    throw new ModelException($"{what} '{t.Name}' holds {raw.Length} bytes but its shape needs {count * sizeof(long)}; the file is truncated or corrupt.");
                 data = new long[count];
                 for (int i = 0; i < data.Length; i++) data[i] = BinaryPrimitives.ReadInt64LittleEndian(raw[(i * 8)..]);
             }
@@ -68,15 +81,15 @@ internal static class OnnxTensors
             {
                 var raw = t.RawData.Span;
                 if (raw.Length != count * sizeof(int))
-                    throw new OnnxImportException($"{what} '{t.Name}' holds {raw.Length} bytes but its shape needs {count * sizeof(int)}; the file is truncated or corrupt.");
+                    throw new ModelException($"{what} '{t.Name}' holds {raw.Length} bytes but its shape needs {count * sizeof(int)}; the file is truncated or corrupt.");
                 data = new long[count];
                 for (int i = 0; i < data.Length; i++) data[i] = BinaryPrimitives.ReadInt32LittleEndian(raw[(i * 4)..]);
             }
             else data = t.Int32Data.Select(v => (long)v).ToArray();
         }
-        else throw new OnnxImportException($"{what} '{t.Name}' has data type {TypeName(t.DataType)}; an integer (INT64) tensor is needed.");
+        else throw new ModelException($"{what} '{t.Name}' has data type {TypeName(t.DataType)}; an integer (INT64) tensor is needed.");
         if (data.Length != count)
-            throw new OnnxImportException($"{what} '{t.Name}' holds {data.Length} values but its shape needs {count}; the file is truncated or corrupt.");
+            throw new ModelException($"{what} '{t.Name}' holds {data.Length} values but its shape needs {count}; the file is truncated or corrupt.");
         return data;
     }
 
@@ -106,6 +119,6 @@ internal static class OnnxTensors
     private static void CheckLocation(TensorProto t, string what)
     {
         if (t.DataLocation == TensorProto.Types.DataLocation.External)
-            throw new OnnxImportException($"{what} '{t.Name}' is stored in an external data file, which MixBit does not read; save the model with its weights inside the .onnx file.");
+            throw new ModelException($"{what} '{t.Name}' is stored in an external data file, which MixBit does not read; save the model with its weights inside the .onnx file.");
     }
 }

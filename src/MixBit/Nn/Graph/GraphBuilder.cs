@@ -13,7 +13,11 @@ public sealed class GraphBuilder
     private readonly List<ActivationShape> _shapes = [];
     private readonly Dictionary<string, int> _opCounts = new();
 
-    public GraphBuilder(ActivationShape inputShape) => _inputShape = inputShape;
+    public GraphBuilder(ActivationShape inputShape)
+    {
+        inputShape.CheckSize("The input");
+        _inputShape = inputShape;
+    }
 
     /// <summary>Index of the current tensor (<see cref="ModelGraph.GraphInput"/> before the first layer).</summary>
     public int Current { get; private set; } = ModelGraph.GraphInput;
@@ -25,7 +29,9 @@ public sealed class GraphBuilder
         if (inputs.Length == 0) inputs = [Current];
         name ??= AutoName(spec.OpName);
         var inShapes = inputs.Select(i => i == ModelGraph.GraphInput ? _inputShape : _shapes[i]).ToArray();
-        _shapes.Add(spec.OutputShape(inShapes));
+        var shape = spec.OutputShape(inShapes);
+        ModelGraph.CheckSizes(name, spec, shape);
+        _shapes.Add(shape);
         _nodes.Add(new GraphNode(name, spec, inputs));
         return Current = _nodes.Count - 1;
     }

@@ -22,6 +22,7 @@ public sealed class ModelGraph
         if (_nodes.Length == 0) throw new ModelException("A model needs at least one layer.");
         if (inputShape.Channels <= 0 || inputShape.Height <= 0 || inputShape.Width <= 0)
             throw new ModelException($"Invalid input shape {inputShape}.");
+        inputShape.CheckSize("The input");
 
         _shapes = new ActivationShape[_nodes.Length];
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -43,8 +44,21 @@ public sealed class ModelGraph
             }
             try { _shapes[i] = node.Spec.OutputShape(inShapes); }
             catch (ModelException e) { throw new ModelException($"Layer '{node.Name}': {e.Message}"); }
+            CheckSizes(node.Name, node.Spec, _shapes[i]);
         }
         _consumers = consumers.Select(c => c.ToArray()).ToArray();
+        // MACs are summed in long: a graph whose count does not fit is refused here, not printed wrapped around.
+        try { _ = Enumerable.Range(0, Count).Aggregate(0L, (sum, i) => checked(sum + MacsOf(i))); }
+        catch (OverflowException) { throw new ModelException($"Model '{name}' needs more than {long.MaxValue:N0} multiply-accumulates per image; use a smaller input size."); }
+    }
+
+    /// <summary>Throws a <see cref="ModelException"/> when a layer's output or one of its tensors is too large to index.</summary>
+    internal static void CheckSizes(string layer, LayerSpec spec, ActivationShape output)
+    {
+        output.CheckSize($"The output of layer '{layer}'");
+        foreach (var p in spec.Parameters)
+            if (p.LongElements > ActivationShape.MaxElements)
+                throw new ModelException($"The {p.Suffix} of layer '{layer}' has [{string.Join(" x ", p.Shape)}] = {p.LongElements:N0} values, more than the {ActivationShape.MaxElements:N0} MixBit supports.");
     }
 
     public string Name { get; }

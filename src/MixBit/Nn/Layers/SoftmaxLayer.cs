@@ -2,7 +2,7 @@ using MixBit.Tensors;
 
 namespace MixBit.Nn.Layers;
 
-/// <summary>Row-wise softmax over features; dx = y * (dy - sum(dy * y)).</summary>
+/// <summary>Row-wise softmax over features (stable: <see cref="Softmax"/>); dx = y * (dy - sum(dy * y)).</summary>
 public sealed class SoftmaxLayer : Layer
 {
     public override Tensor Forward(Tensor[] inputs, bool training)
@@ -10,7 +10,7 @@ public sealed class SoftmaxLayer : Layer
         var x = inputs[0];
         ShapeLike(Output, x);
         int n = x.Dim(0), k = x.Length / n;
-        for (int i = 0; i < n; i++) TensorPrimitives.SoftMax(x.Data.AsSpan(i * k, k), Output.Data.AsSpan(i * k, k));
+        for (int i = 0; i < n; i++) Softmax.Compute(x.Data.AsSpan(i * k, k), Output.Data.AsSpan(i * k, k));
         return Output;
     }
 

@@ -53,11 +53,13 @@ public sealed record Conv2dSpec : LayerSpec
         var x = inputs[0];
         if (x.Channels != InChannels)
             throw new ModelException($"Conv2d expects {InChannels} input channels, got {x.Channels}.");
-        int oh = (x.Height + PadTop + PadBottom - DilationH * (KernelH - 1) - 1) / StrideH + 1;
-        int ow = (x.Width + PadLeft + PadRight - DilationW * (KernelW - 1) - 1) / StrideW + 1;
+        // In long: sizes, pads and dilations near int.MaxValue (a damaged file) must not wrap around.
+        long oh = ((long)x.Height + PadTop + PadBottom - (long)DilationH * (KernelH - 1) - 1) / StrideH + 1;
+        long ow = ((long)x.Width + PadLeft + PadRight - (long)DilationW * (KernelW - 1) - 1) / StrideW + 1;
         if (oh <= 0 || ow <= 0)
             throw new ModelException($"Conv2d {KernelH}x{KernelW} stride {StrideH} on a {x.Height}x{x.Width} input gives an empty output.");
-        return new(OutChannels, oh, ow);
+        if (oh > int.MaxValue || ow > int.MaxValue) throw new ModelException($"Conv2d output {oh}x{ow} is out of range.");
+        return new(OutChannels, (int)oh, (int)ow);
     }
 
     public override IReadOnlyList<ParameterSpec> Parameters => HasBias

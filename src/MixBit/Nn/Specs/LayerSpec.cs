@@ -7,6 +7,9 @@ public enum ParameterKind { Weight, Bias, Scale, Shift, RunningMean, RunningVari
 public sealed record ParameterSpec(string Suffix, int[] Shape, ParameterKind Kind, bool Trainable = true)
 {
     public int Elements => Shape.Aggregate(1, (a, b) => checked(a * b));
+
+    /// <summary>The product of the dimensions without overflow (saturating at long.MaxValue).</summary>
+    public long LongElements => Shape.Aggregate(1L, (a, b) => a > long.MaxValue / Math.Max(1, b) ? long.MaxValue : a * b);
 }
 
 /// <summary>

@@ -35,9 +35,11 @@ public sealed record Pool2dSpec : LayerSpec
     public override ActivationShape OutputShape(IReadOnlyList<ActivationShape> inputs)
     {
         var x = inputs[0];
-        int oh = (x.Height + PadTop + PadBottom - KernelH) / StrideH + 1;
-        int ow = (x.Width + PadLeft + PadRight - KernelW) / StrideW + 1;
+        // In long: a damaged file's pads near int.MaxValue must not wrap around.
+        long oh = ((long)x.Height + PadTop + PadBottom - KernelH) / StrideH + 1;
+        long ow = ((long)x.Width + PadLeft + PadRight - KernelW) / StrideW + 1;
         if (oh <= 0 || ow <= 0) throw new ModelException($"Pool {KernelH}x{KernelW} on a {x.Height}x{x.Width} input gives an empty output.");
-        return new(x.Channels, oh, ow);
+        if (oh > int.MaxValue || ow > int.MaxValue) throw new ModelException($"Pool output {oh}x{ow} is out of range.");
+        return new(x.Channels, (int)oh, (int)ow);
     }
 }

@@ -4,6 +4,9 @@ using MixBit.Nn.Optim;
 
 namespace MixBit.Nn.Training;
 
+/// <summary>The loss or the parameters became NaN or infinite: the run stops before it saves such a state.</summary>
+public sealed class TrainingDivergedException(string message) : MixBitException(message);
+
 /// <summary>Result of one epoch.</summary>
 public sealed record EpochResult(int Epoch, float TrainLoss, float TrainAccuracy, float? ValidationAccuracy, double ImagesPerSecond, TimeSpan Duration);
 
@@ -54,6 +57,8 @@ public sealed class Trainer(Network network, TrainingOptions options)
         var results = new List<EpochResult>();
         var runClock = Stopwatch.StartNew();
         int stepsDone = 0, stepsToDo = (options.Epochs - startEpoch) * batches.BatchesPerEpoch;
+        // The start, so a view can say where the run begins (e.g. after --resume).
+        progress?.Report(new(startEpoch, options.Epochs, 0, batches.BatchesPerEpoch, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, false));
 
         for (int epoch = startEpoch; epoch < options.Epochs; epoch++)
         {
@@ -71,7 +76,7 @@ public sealed class Trainer(Network network, TrainingOptions options)
                 var logits = network.Forward(images, training: true);
                 var (l, c) = loss.Compute(logits, images, labels.AsSpan(0, n));
                 if (!float.IsFinite(l))
-                    throw new MixBitException($"{Activity} diverged (loss {l}) at epoch {epoch + 1}, batch {batch + 1}: lower --lr.");
+                    throw new TrainingDivergedException($"{Activity} diverged (loss {l}) at epoch {epoch + 1}, batch {batch + 1}: lower --lr.");
                 network.ZeroGradients();
                 network.Backward(loss.Gradient);
                 optimizer.Step();
@@ -85,6 +90,9 @@ public sealed class Trainer(Network network, TrainingOptions options)
                         LearningRate: optimizer.LearningRate));
                 }
             }
+            // The last step can turn weights non-finite while its loss was finite: never checkpoint such weights.
+            if (network.Parameters.FirstOrDefault(p => !TensorPrimitives.IsFiniteAll<float>(p.Value.Span)) is { } bad)
+                throw new TrainingDivergedException($"{Activity} diverged (parameter '{bad.Name}' is no longer finite) at the end of epoch {epoch + 1}: lower --lr.");
             float? valAcc = validation is { Count: > 0 } ? Evaluator.Evaluate(network, validation, normalization, cancel: cancel).Accuracy : null;
             var result = new EpochResult(epoch, (float)(lossSum / seen), (float)correct / seen, valAcc, seen / epochClock.Elapsed.TotalSeconds, epochClock.Elapsed);
             results.Add(result);
