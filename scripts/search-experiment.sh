@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 model="${MIXBIT_MODEL:-$root/models/mobilenet_v1_w0.25_fmnist.onnx}"
 out="${MIXBIT_EXPERIMENT_DIR:-$root/runs/search-experiment}"
-episodes="${EPISODES:-150}"
+episodes="${EPISODES:-300}"
 seeds=(${SEEDS:-0 1 2})
 qat_epochs="${QAT_EPOCHS:-1}"
 qat_images="${QAT_IMAGES:-10000}"
