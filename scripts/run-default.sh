@@ -1,26 +1,13 @@
 #!/usr/bin/env bash
-# The main job on the built-in default: installs what it needs, trains the default model (MobileNetV1, width
-# 0.25, 28x28) on Fashion-MNIST, evaluates it, analyses its memory for an MCU preset where uniform 8-bit does not
-# fit (STM32G071: 128 kB FLASH / 36 kB RAM), and measures the accuracy of the rule-based policy that does fit.
-# A finished training run is reused; an interrupted one resumes from its last epoch.
+# The main job on the built-in default: installs what it needs, then `mixbit run` takes the trained default model
+# (MobileNetV1 0.25 on Fashion-MNIST, models/README.md) to the STM32G071 preset (128 kB FLASH / 36 kB RAM), where
+# uniform 8-bit does not fit: memory analysis, DDPG search with the rule-based and uniform baselines, QAT of the chosen
+# policy, the integer-only model, and the report (runs/default/report.html). Running it again resumes an interrupted
+# run. Extra arguments go to `mixbit run` (e.g. --quick for the short form, --out DIR, --board B).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/install-deps.sh"
-out="${MIXBIT_RUN_DIR:-$root/runs/default}"
-board="${MIXBIT_BOARD:-stm32g071}"
-mixbit() { "$root/scripts/mixbit" "$@"; }
-if [ ! -f "$out/model.onnx" ]; then
-  resume=()
-  [ -f "$out/model.onnx.checkpoint" ] && resume=(--resume)
-  mixbit train --output "$out/model.onnx" "${resume[@]}"
-fi
-mixbit eval "$out/model.onnx"
-echo
-echo "== quantized, uniform 8-bit (calibration only) =="
-mixbit quantize --model "$out/model.onnx" --w-bits 8 --a-bits 8
-echo
-echo "== memory on $board =="
-mixbit analyze --model "$out/model.onnx" --board "$board" --save-policy "$out/rule-based.$board.policy.json"
-echo
-echo "== rule-based policy that fits $board (calibration only) =="
-mixbit quantize --model "$out/model.onnx" --policy "$out/rule-based.$board.policy.json"
+args=("$@")
+[[ " ${args[*]} " == *" --out "* || " ${args[*]} " == *" -o "* ]] || args+=(--out "${MIXBIT_RUN_DIR:-$root/runs/default}")
+[[ " ${args[*]} " == *" --board "* || " ${args[*]} " == *" --flash "* ]] || args+=(--board stm32g071)
+exec "$root/scripts/mixbit" run "${args[@]}"

@@ -10,10 +10,10 @@ model="${MIXBIT_MODEL:-$root/models/mobilenet_v1_w0.25_fmnist.onnx}"
 out="${MIXBIT_EXPERIMENT_DIR:-$root/runs/search-experiment}"
 episodes="${EPISODES:-300}"
 seeds=(${SEEDS:-0 1 2})
-qat_epochs="${QAT_EPOCHS:-2}"
-qat_images="${QAT_IMAGES:-20000}"
+qat_epochs="${QAT_EPOCHS:-1}"
+qat_images="${QAT_IMAGES:-10000}"
 # name:options of each budget (see docs/SEARCH.md for how they were chosen).
-budgets=(${BUDGETS:-"g071:--board=stm32g071" "tight:--flash=72kB,--ram=6kB"})
+budgets=(${BUDGETS:-"tight:--flash=128kB,--ram=10kB" "g071:--board=stm32g071"})
 mixbit() { "$root/scripts/mixbit" "$@"; }
 
 json_to() { # json_to FILE command... : runs a --json command and keeps its stdout only if it succeeded

@@ -6,38 +6,54 @@ using MixBit.Tensors;
 
 namespace MixBit.Bench;
 
-/// <summary>Images per second of MixBit training steps and inference forwards on random data (batch from the caller).</summary>
+/// <summary>
+/// Images per second of MixBit training steps (forward, softmax cross-entropy, backward, SGD momentum) and inference
+/// forwards on random data: a warm-up (<see cref="Rate"/>), then at least <c>minSteps</c> calls and <c>minSeconds</c> of them.
+/// </summary>
 public static class EngineThroughput
 {
-    public static double TrainImagesPerSecond(ModelGraph graph, int batch, int warmup, int steps)
+    public static double TrainImagesPerSecond(Model model, int batch, double minSeconds, int minSteps)
     {
-        var net = new Network(Model.Initialize(graph, 1));
+        var net = new Network(model);
         var opt = new Sgd(net.Parameters, 0.9f) { LearningRate = 0.01f };
-        var x = RandomInput(graph, batch);
-        var labels = Enumerable.Range(0, batch).Select(i => i % graph.OutputShape.Channels).ToArray();
+        var x = RandomInput(model.Graph, batch);
+        var labels = Enumerable.Range(0, batch).Select(i => i % 2).ToArray();
         var loss = new SoftmaxCrossEntropy();
-        void Step()
+        return batch * Rate(() =>
         {
             var y = net.Forward(x, training: true);
             loss.Compute(y, labels);
             net.ZeroGradients();
             net.Backward(loss.Gradient);
             opt.Step();
-        }
-        for (int i = 0; i < warmup; i++) Step();
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < steps; i++) Step();
-        return batch * steps / sw.Elapsed.TotalSeconds;
+        }, minSeconds, minSteps);
     }
 
-    public static double InferImagesPerSecond(ModelGraph graph, int batch, int warmup, int steps)
+    public static double InferImagesPerSecond(Model model, int batch, double minSeconds, int minSteps)
     {
-        var net = new Network(Model.Initialize(graph, 1));
-        var x = RandomInput(graph, batch);
-        for (int i = 0; i < warmup; i++) net.Forward(x);
+        var net = new Network(model);
+        var x = RandomInput(model.Graph, batch);
+        return batch * Rate(() => net.Forward(x), minSeconds, minSteps);
+    }
+
+    public static double TrainImagesPerSecond(ModelGraph graph, int batch, double minSeconds, int minSteps)
+        => TrainImagesPerSecond(Model.Initialize(graph, 1), batch, minSeconds, minSteps);
+
+    public static double InferImagesPerSecond(ModelGraph graph, int batch, double minSeconds, int minSteps)
+        => InferImagesPerSecond(Model.Initialize(graph, 1), batch, minSeconds, minSteps);
+
+    /// <summary>
+    /// Calls per second of <paramref name="step"/>, after a warm-up of at least two calls and half of
+    /// <paramref name="minSeconds"/> (long enough for .NET to replace first-call code by optimised code).
+    /// </summary>
+    public static double Rate(Action step, double minSeconds, int minSteps)
+    {
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 2 || warm.Elapsed.TotalSeconds < minSeconds / 2; i++) step();
+        int steps = 0;
         var sw = Stopwatch.StartNew();
-        for (int i = 0; i < steps; i++) net.Forward(x);
-        return batch * steps / sw.Elapsed.TotalSeconds;
+        while (steps < minSteps || sw.Elapsed.TotalSeconds < minSeconds) { step(); steps++; }
+        return steps / sw.Elapsed.TotalSeconds;
     }
 
     public static Tensor RandomInput(ModelGraph graph, int batch)

@@ -107,7 +107,7 @@ public static class IntegerBench
             }
         }
         if (rows.Count == 0) return 0;
-        Console.WriteLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {ReferenceComparison.Machine()}; Fashion-MNIST test set ({test.Count:N0} images), 2 threads each, median of {rounds} alternating rounds; ONNX Runtime 1.31.1 on the QDQ export, batches of {OrtBatch} uint8 images, default graph optimisations.");
+        Console.WriteLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Suite.Machine()}; Fashion-MNIST test set ({test.Count:N0} images), 2 threads each, median of {rounds} alternating rounds; ONNX Runtime 1.31.1 on the QDQ export, batches of {OrtBatch} uint8 images, default graph optimisations.");
         Console.WriteLine();
         Console.WriteLine("| integer model | FLASH B | ONNX Runtime runs | integer engine img/s | ONNX Runtime img/s | ratio |");
         Console.WriteLine("|---|---:|---|---:|---:|---:|");

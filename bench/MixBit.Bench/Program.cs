@@ -3,26 +3,24 @@ using MixBit.Models.Architectures;
 using MixBit.Tensors;
 
 // Benchmarks, run on demand (never in tests):
-//   --reference [--rounds N] [--no-write]   MixBit vs PyTorch vs ONNX Runtime on the reference CNN -> docs/BENCHMARKS.md
-//   --quick                                 MixBit alone, both GEMM backends
-//   --profile [--blas]                      per-layer times of a training step
+//   --suite [--rounds N] [--threads 1,2] [--models a,b] [--seconds S] [--no-write]
+//                         MixBit vs PyTorch vs ONNX Runtime on the model suite -> docs/BENCHMARKS.md
+//   --quick               the suite once, 2 threads, short timings, nothing written
+//   --profile [--model M.onnx | --arch A --width W --resolution R --channels C] [--batch B] [--threads T]
+//                         per-layer times of a training step and of inference
+//   --gemm [--threads T]  managed GEMM vs OpenBLAS on the suite's product shapes
+//   --quantize            calibrate-and-evaluate vs float evaluation (QuantizeBench)
+//   --cpu [--models a,b] [--seconds S]
+//                         MixBit vs ONNX Runtime inference in process CPU time, one thread (CpuRatio)
 //   --integer [--models A.mbq B.mbq] [--rounds N] [--profile]   integer engine vs ONNX Runtime on the QDQ export
 //   --qdq-agreement --model M.onnx [--policy P.json | --w-bits B --a-bits B]   ONNX Runtime on the QDQ export vs fake quantization
-//   --test-vectors DIR                      golden integer-op vectors (C headers) for the C runtime's tests
+//   --test-vectors DIR    golden integer-op vectors (C headers) for the C runtime's tests
 string root = FindRepoRoot();
-int Rounds() => args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).DefaultIfEmpty(3).First();
-Workers.Count = 2;
-if (args.Contains("--reference")) return ReferenceComparison.Run(root, Rounds(), !args.Contains("--no-write"));
-if (args.Contains("--quick"))
-{
-    foreach (var backend in new[] { GemmBackend.OpenBlas, GemmBackend.Managed })
-    {
-        Gemm.Backend = backend;
-        var g = ReferenceCnn.Build();
-        Console.WriteLine($"{backend}: train {EngineThroughput.TrainImagesPerSecond(g, 64, 5, 30):F0} img/s, infer {EngineThroughput.InferImagesPerSecond(g, 64, 5, 60):F0} img/s");
-    }
-    return 0;
-}
+string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+Workers.Count = int.Parse((Arg("--threads") ?? "2").Split(',')[^1]); // the suite sets it per measurement
+if (args.Contains("--suite") || args.Contains("--quick")) return Suite.Run(root, args);
+if (args.Contains("--gemm")) return GemmBench.Run(args);
+if (args.Contains("--cpu")) return CpuRatio.Run(root, args);
 if (args.Contains("--quantize")) return QuantizeBench.Run(args, root);
 if (args.Contains("--integer")) return IntegerBench.Run(args, root);
 if (args.Contains("--qdq-agreement")) return IntegerBench.Agreement(args);
@@ -33,11 +31,14 @@ if (args.SkipWhile(a => a != "--test-vectors").Skip(1).FirstOrDefault() is { } v
 }
 if (args.Contains("--profile"))
 {
-    Gemm.Backend = args.Contains("--blas") ? GemmBackend.OpenBlas : GemmBackend.Managed;
-    Profile.Run(ReferenceCnn.Build(), 64, 20);
+    var model = Arg("--model") is { } path ? MixBit.Models.ModelFile.Load(path) : MixBit.Nn.Model.Initialize(Arg("--arch") is { } arch
+        ? ArchitectureRegistry.Build(arch, new ArchitectureOptions(double.Parse(Arg("--width") ?? "0.25", System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(Arg("--resolution") ?? "28"), int.Parse(Arg("--channels") ?? "1"), int.Parse(Arg("--classes") ?? "10")))
+        : ReferenceCnn.Build(), 1);
+    Profile.Run(model, int.Parse(Arg("--batch") ?? "64"), int.Parse(Arg("--steps") ?? "20"));
     return 0;
 }
-Console.Error.WriteLine("usage: MixBit.Bench --reference [--rounds N] [--no-write] | --quick | --profile [--blas] | --integer [--models A.mbq ...] [--rounds N] [--profile] | --test-vectors DIR");
+Console.Error.WriteLine("usage: MixBit.Bench --suite [options] | --quick | --profile [options] | --gemm | --quantize [options] | --cpu [options] | --integer [options] | --qdq-agreement [options] | --test-vectors DIR");
 return 1;
 
 static string FindRepoRoot()

@@ -30,6 +30,7 @@ public static class MixBitCommand
         root.Subcommands.Add(SearchCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(DeployCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         return root;
     }

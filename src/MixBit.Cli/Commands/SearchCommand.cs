@@ -32,7 +32,7 @@ public static class SearchCommand
         var bn = new Option<string>("--bn") { Description = "BatchNorm: fold or keep", DefaultValueFactory = _ => "fold" };
         var warmup = new Option<int>("--warmup") { Description = "DDPG warm-up episodes of random actions", DefaultValueFactory = _ => ddpg.WarmupEpisodes };
         var sigma = new Option<double>("--sigma") { Description = "DDPG initial exploration sigma (truncated normal)", DefaultValueFactory = _ => ddpg.InitialSigma };
-        var sigmaDecay = new Option<double>("--sigma-decay") { Description = "DDPG exploration decay per episode after warm-up", DefaultValueFactory = _ => ddpg.SigmaDecay };
+        var sigmaDecay = new Option<double?>("--sigma-decay") { Description = $"DDPG exploration decay per episode after warm-up (default: the decay that brings sigma to {ddpg.FinalSigma} at the last episode; 0.99, HAQ's, for 300 episodes)" };
         var initialBits = new Option<int>("--initial-bits") { Description = "Bit-width the untrained agent proposes everywhere (the constraint step makes it fit)", DefaultValueFactory = _ => ddpg.InitialBits };
         var actorLr = new Option<float>("--actor-lr") { Description = "DDPG actor learning rate (Adam)", DefaultValueFactory = _ => ddpg.ActorLearningRate };
         var criticLr = new Option<float>("--critic-lr") { Description = "DDPG critic learning rate (Adam)", DefaultValueFactory = _ => ddpg.CriticLearningRate };

@@ -46,8 +46,11 @@ public sealed class Network
 
     public Model Model { get; }
 
-    /// <summary>When set, per-node forward and backward times accumulate in <see cref="ForwardTicks"/> / <see cref="BackwardTicks"/> (Stopwatch ticks).</summary>
+    /// <summary>When set, per-node forward and backward times accumulate in <see cref="ForwardTicks"/> / <see cref="BackwardTicks"/>, in ticks of <see cref="ProfileClock"/>.</summary>
     public bool Profiling { get; set; }
+
+    /// <summary>The clock of <see cref="Profiling"/>: Stopwatch ticks unless set (e.g. thread CPU time on a shared machine).</summary>
+    public Func<long> ProfileClock { get; set; } = System.Diagnostics.Stopwatch.GetTimestamp;
     public long[] ForwardTicks { get; }
     public long[] BackwardTicks { get; }
     public IReadOnlyList<Layer> Layers => _layers;
@@ -75,7 +78,7 @@ public sealed class Network
             var ins = _inputScratch[i];
             var idx = _graph.Nodes[i].Inputs;
             for (int k = 0; k < idx.Length; k++) ins[k] = idx[k] == ModelGraph.GraphInput ? input : _outputs[idx[k]];
-            long t0 = Profiling ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+            long t0 = Profiling ? ProfileClock() : 0;
             if (fuse && _fused[i] is { } chain)
             {
                 var y = chain.Forward(ins[0]);
@@ -84,7 +87,7 @@ public sealed class Network
                 _outputs[_chainNodes[i]![^1]] = y;
             }
             else _outputs[i] = _layers[i].Forward(ins, training);
-            if (Profiling) ForwardTicks[i] += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+            if (Profiling) ForwardTicks[i] += ProfileClock() - t0;
         }
         return _outputs[^1];
     }
@@ -111,9 +114,9 @@ public sealed class Network
                 bool taken = _gradientWritten[src] || Array.IndexOf(idx, src, 0, k) >= 0;
                 dst[k] = taken ? _sumScratch[k] : _gradients[src];
             }
-            long t0 = Profiling ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+            long t0 = Profiling ? ProfileClock() : 0;
             _layers[i].Backward(dy, dst);
-            if (Profiling) BackwardTicks[i] += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+            if (Profiling) BackwardTicks[i] += ProfileClock() - t0;
             for (int k = 0; k < idx.Length; k++)
             {
                 int src = idx[k];

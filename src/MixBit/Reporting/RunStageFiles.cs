@@ -7,7 +7,8 @@ namespace MixBit.Reporting;
 public sealed record RunSettings(
     string? Model = null, string? Data = null, string? Device = null, long? FlashBytes = null, long? RamBytes = null,
     long? FlashReserveBytes = null, long? RamReserveBytes = null, string? Strategy = null, int? Episodes = null,
-    int? FinetuneEpochs = null, bool? Quick = null, int? Seed = null, string? MixbitVersion = null, DateTimeOffset? Started = null);
+    int? FinetuneEpochs = null, bool? Quick = null, int? Seed = null, string? MixbitVersion = null, DateTimeOffset? Started = null,
+    int? EvaluationImages = null, int? FinetuneImages = null, int? TrainEpochs = null, int? ValidationCount = null, string? Board = null);
 
 /// <summary>float.json: the float model and its accuracy.</summary>
 public sealed record FloatModelFacts(string Model, long Parameters, long Macs, double TestAccuracy, int TestImages,

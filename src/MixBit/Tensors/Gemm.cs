@@ -4,11 +4,11 @@ namespace MixBit.Tensors;
 public enum GemmBackend { Managed, OpenBlas }
 
 /// <summary>
-/// Row-major single-precision GEMM: C = alpha * op(A) * op(B) + beta * C, with op(X) = X or X^T,
-/// op(A) M x K, op(B) K x N. Two backends give the same results up to float rounding: the managed SIMD kernel
-/// (default: needs no native library; on the small per-image products of these networks it ranged from 3x faster
-/// than OpenBLAS on a loaded machine to about 20% slower on an idle one, see docs/BENCHMARKS.md) and OpenBLAS (libopenblas.so.0, single-threaded: MixBit parallelises over images itself),
-/// chosen with MIXBIT_GEMM=openblas or <see cref="Backend"/>.
+/// Single-precision GEMM: C = alpha * A * B + beta * C, then an optional epilogue (bias and clamp per row of C), on
+/// <see cref="MatrixView"/>s (row-major, transposed, or spanning the images of an NCHW batch). The managed blocked kernel
+/// (<see cref="ManagedGemm"/>) is the default and runs in parallel on <see cref="Workers"/>; OpenBLAS (libopenblas.so.0,
+/// single-threaded) can be chosen with MIXBIT_GEMM=openblas or <see cref="Backend"/> for plain row-major/transposed
+/// operands without an epilogue, everything else stays managed.
 /// </summary>
 public static class Gemm
 {
@@ -32,26 +32,30 @@ public static class Gemm
         }
     }
 
+    /// <summary>Row-major C = alpha * op(A) * op(B) + beta * C with op(X) = X or X^T, op(A) M x K, op(B) K x N.</summary>
     public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+        float[] a, int lda, float[] b, int ldb, float beta, float[] c, int ldc)
     {
-        if (m == 0 || n == 0) return;
-        CheckSizes(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        if (_backend == GemmBackend.OpenBlas)
-            OpenBlas.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        else
-            ManagedGemm.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        var va = MatrixView.RowMajor(a, lda);
+        var vb = MatrixView.RowMajor(b, ldb);
+        Multiply(m, n, k, alpha, transA ? va.Transposed : va, transB ? vb.Transposed : vb, beta, MatrixView.RowMajor(c, ldc));
     }
 
-    private static void CheckSizes(bool transA, bool transB, int m, int n, int k, int aLen, int lda, int bLen, int ldb, int cLen, int ldc)
+    /// <summary>C (M x N) = alpha * A (M x K) * B (K x N) + beta * C, then <paramref name="epilogue"/> on every element.</summary>
+    public static void Multiply(int m, int n, int k, float alpha, in MatrixView a, in MatrixView b, float beta, in MatrixView c,
+        in GemmEpilogue epilogue = default)
     {
-        // Row-major: A is (transA ? K x M : M x K) with row stride lda, and so on.
-        int aRows = transA ? k : m, aCols = transA ? m : k;
-        int bRows = transB ? n : k, bCols = transB ? k : n;
-        if (lda < aCols || ldb < bCols || ldc < n
-            || (aRows > 0 && (long)(aRows - 1) * lda + aCols > aLen)
-            || (bRows > 0 && (long)(bRows - 1) * ldb + bCols > bLen)
-            || (long)(m - 1) * ldc + n > cLen)
-            throw new ArgumentException("GEMM operand too small for the given sizes and strides.");
+        if (m == 0 || n == 0) return;
+        a.Check(m, k, "A");
+        b.Check(k, n, "B");
+        c.Check(m, n, "C");
+        if (_backend == GemmBackend.OpenBlas && epilogue.IsIdentity && Plain(a) && Plain(b) && Plain(c) && c.ColStride == 1)
+            OpenBlas.Sgemm(a.ColStride != 1, b.ColStride != 1, m, n, k, alpha, a.Data.AsSpan(a.Offset), Ld(a), b.Data.AsSpan(b.Offset), Ld(b),
+                beta, c.Data.AsSpan(c.Offset), c.RowStride);
+        else
+            ManagedGemm.Multiply(m, n, k, alpha, a, b, beta, c, epilogue);
     }
+
+    private static bool Plain(in MatrixView v) => v.RowGroup == 0 && v.ColGroup == 0 && (v.ColStride == 1 || v.RowStride == 1);
+    private static int Ld(in MatrixView v) => v.ColStride == 1 ? v.RowStride : v.ColStride;
 }

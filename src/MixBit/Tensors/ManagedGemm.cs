@@ -1,147 +1,433 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MixBit.Tensors;
 
 /// <summary>
-/// Managed SIMD GEMM, used where OpenBLAS is absent. Transposed operands are first copied into row-major
-/// scratch; the kernel then computes 4 rows x 16 columns of C per step with 8 Vector256 accumulators, so each
-/// loaded row segment of B feeds 4 FMAs.
+/// Blocked SIMD GEMM over <see cref="MatrixView"/>s: C = alpha * A * B + beta * C, then the epilogue.
+/// <para>
+/// Register block: MR x NR = 4 x 24 of C in 12 Vector256 accumulators; per k, 3 loads of B and 4 broadcasts of A feed 12
+/// FMAs, the FMA peak of a core when the operands are in L1. K is cut into blocks of at most KC = 256 (fixed by K alone).
+/// For each K block a task packs up to <see cref="BlockPanels"/> 24-column panels of B at once, reading each row of B as
+/// one contiguous run (streaming, prefetch-friendly) and writing panels of KC x 24 (24 KB, L1-resident while every 4-row
+/// panel of A of the task's rows passes over it). A is read in place through its strides (weights, transposed or not)
+/// unless its k dimension spans images or M is not a multiple of 4: then it is packed once into zero-padded 4-row panels.
+/// A C tile is stored in place when each third of its 24 columns is 8 adjacent floats, otherwise (edges, a tile that
+/// passes from one image to the next inside 8 columns) through a small buffer.
+/// </para>
+/// <para>
+/// Determinism: every element of C is one sequence of FMAs over k in increasing order, one K block at a time, whatever
+/// the tiling, packing or thread count. When M x N is small and K large (weight gradients summed over a batch), K is
+/// split into chunks fixed by the shape alone (<see cref="KChunks"/>), summed in chunk order: the same bits for any
+/// number of threads.
+/// </para>
 /// </summary>
 internal static class ManagedGemm
 {
-    [ThreadStatic] private static float[]? _scratchA, _scratchB;
+    public const int MR = 4, NR = 24, KC = 256;
+    private const int V = 8; // floats per Vector256
+    private const int MC = 256; // rows per task: a KC x MC block of A (256 KB) stays in L2 while panels of B pass
+    private const int BlockPanels = 8; // B panels packed per pass: KC x 192 floats (192 KB)
+    private const long MinTaskMacs = 1 << 16; // below this a task is not worth handing to another thread
 
-    public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    [ThreadStatic] private static float[]? _blockB, _tile, _packedA, _partials;
+
+    public static void Multiply(int m, int n, int k, float alpha, in MatrixView a, in MatrixView b, float beta, in MatrixView c, in GemmEpilogue epilogue)
     {
-        for (int i = 0; i < m; i++)
+        var e = epilogue.IsIdentity ? new GemmEpilogue(null) : epilogue; // default(GemmEpilogue) would clamp to [0, 0]
+        if (beta != 0f && beta != 1f)
         {
-            var row = c.Slice(i * ldc, n);
-            if (beta == 0f) row.Clear();
-            else if (beta != 1f) TensorPrimitives.Multiply(row, beta, row);
+            for (int r = 0; r < m; r++)
+                for (int j = 0; j < n; j++) c.Data[c.Offset + c.RowIndex(r) + c.ColIndex(j)] *= beta;
+            beta = 1f;
         }
-        if (k == 0 || alpha == 0f) return;
-
-        if (transA || alpha != 1f)
+        if (k == 0 || alpha == 0f)
         {
-            // Row-major M x K copy of alpha * op(A).
-            var buf = Rent(ref _scratchA, m * k);
-            for (int i = 0; i < m; i++)
-                for (int p = 0; p < k; p++)
-                    buf[i * k + p] = alpha * (transA ? a[p * lda + i] : a[i * lda + p]);
-            a = buf.AsSpan(0, m * k);
-            lda = k;
-        }
-        if (transB)
-        {
-            var buf = Rent(ref _scratchB, k * n);
-            for (int p = 0; p < k; p++)
+            for (int r = 0; r < m; r++)
                 for (int j = 0; j < n; j++)
-                    buf[p * n + j] = b[j * ldb + p];
-            b = buf.AsSpan(0, k * n);
-            ldb = n;
+                {
+                    ref float dst = ref c.Data[c.Offset + c.RowIndex(r) + c.ColIndex(j)];
+                    dst = Finish(beta == 1f ? dst : 0f, e, r);
+                }
+            return;
         }
-        Kernel(m, n, k, a, lda, b, ldb, c, ldc);
+
+        int chunks = KChunks(m, n, k);
+        var plan = new Plan
+        {
+            M = m, N = n, K = k, Alpha = alpha, A = a, B = b, Beta = beta, C = c, Epilogue = e, Chunks = chunks,
+            RowBlocks = (m + MC - 1) / MC,
+        };
+        if (NeedsPackedA(a, m, k)) plan.PackedA = PackA(a, m, k);
+        if (chunks > 1) plan.Partials = Rent(ref _partials, chunks * m * n);
+        // Column blocks: about 4 tasks per worker for balance, none smaller than MinTaskMacs. The split does not change any result.
+        int colPanels = (n + NR - 1) / NR;
+        long panelMacs = (long)Math.Min(m, MC) * k / chunks * NR;
+        int wanted = Math.Max(1, 4 * Workers.Count / (plan.RowBlocks * chunks));
+        int colBlocks = (int)Math.Clamp(Math.Min(wanted, colPanels * panelMacs / MinTaskMacs), 1, colPanels);
+        plan.PanelsPerBlock = (colPanels + colBlocks - 1) / colBlocks;
+        plan.ColBlocks = (colPanels + plan.PanelsPerBlock - 1) / plan.PanelsPerBlock;
+
+        Workers.For(chunks * plan.RowBlocks * plan.ColBlocks, (start, end, _) => { for (int t = start; t < end; t++) plan.RunTask(t); });
+        if (chunks > 1) ReducePartials(plan);
+    }
+
+    /// <summary>
+    /// K chunks of a product: 1 unless the output has fewer than 16 register tiles while K exceeds 2048, then one chunk per
+    /// 1024 of K, at most 16. A function of the shape alone, so the summation order (and every bit) is independent of threads.
+    /// </summary>
+    internal static int KChunks(int m, int n, int k)
+    {
+        long tiles = (long)((m + MR - 1) / MR) * ((n + NR - 1) / NR);
+        return tiles >= 16 || k <= 2048 ? 1 : Math.Min(16, k / 1024);
+    }
+
+    private static bool NeedsPackedA(in MatrixView a, int m, int k)
+        => m % MR != 0 || !a.UngroupedRows(0, m) || !a.Transposed.UngroupedRows(0, k);
+
+    /// <summary>All of A in panels of MR rows: panel q holds a[k*MR + r] = A(q*MR + r, k), zero beyond M.</summary>
+    private static float[] PackA(in MatrixView a, int m, int k)
+    {
+        int panels = (m + MR - 1) / MR;
+        var dst = Rent(ref _packedA, panels * k * MR);
+        for (int row = 0; row < panels * MR; row++)
+        {
+            int baseOut = row / MR * k * MR + row % MR;
+            if (row >= m) { for (int p = 0; p < k; p++) dst[baseOut + p * MR] = 0f; continue; }
+            // Four rows with adjacent k: 4x4 transposes interleave them, four k at a time.
+            if (row % MR == 0 && row + MR <= m && a.ColStride == 1 && Sse.IsSupported)
+            {
+                PackFourRows(a, row, k, dst.AsSpan(row / MR * k * MR, k * MR));
+                row += MR - 1;
+                continue;
+            }
+            // A row read as runs of adjacent k (one run per image when k spans images).
+            int rowOff = a.Offset + a.RowIndex(row);
+            for (int p = 0; p < k;)
+            {
+                int run = a.ColGroup == 0 ? k - p : Math.Min(k - p, a.ColGroup - p % a.ColGroup);
+                int src = rowOff + a.ColIndex(p), step = a.ColStride;
+                for (int q = 0; q < run; q++) dst[baseOut + (p + q) * MR] = a.Data[src + q * step];
+                p += run;
+            }
+        }
+        return dst;
+    }
+
+    /// <summary>dst[k*4 + r] = A(row + r, k) for r &lt; 4, when k has unit stride: runs of k within one group, 4x4 transposes.</summary>
+    private static void PackFourRows(in MatrixView a, int row, int k, Span<float> dst)
+    {
+        ref float src = ref a.Data[0];
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        int o0 = a.Offset + a.RowIndex(row), o1 = a.Offset + a.RowIndex(row + 1), o2 = a.Offset + a.RowIndex(row + 2), o3 = a.Offset + a.RowIndex(row + 3);
+        for (int p = 0; p < k;)
+        {
+            int run = a.ColGroup == 0 ? k - p : Math.Min(k - p, a.ColGroup - p % a.ColGroup), col = a.ColIndex(p), q = 0;
+            for (; q + 4 <= run; q += 4)
+            {
+                var r0 = Vector128.LoadUnsafe(ref src, (nuint)(o0 + col + q)); var r1 = Vector128.LoadUnsafe(ref src, (nuint)(o1 + col + q));
+                var r2 = Vector128.LoadUnsafe(ref src, (nuint)(o2 + col + q)); var r3 = Vector128.LoadUnsafe(ref src, (nuint)(o3 + col + q));
+                VectorOps.Transpose4x4(ref r0, ref r1, ref r2, ref r3);
+                ref float o = ref Unsafe.Add(ref d, (p + q) * MR);
+                r0.StoreUnsafe(ref o); r1.StoreUnsafe(ref o, 4); r2.StoreUnsafe(ref o, 8); r3.StoreUnsafe(ref o, 12);
+            }
+            for (; q < run; q++)
+            {
+                dst[(p + q) * MR] = a.Data[o0 + col + q]; dst[(p + q) * MR + 1] = a.Data[o1 + col + q];
+                dst[(p + q) * MR + 2] = a.Data[o2 + col + q]; dst[(p + q) * MR + 3] = a.Data[o3 + col + q];
+            }
+            p += run;
+        }
+    }
+
+    private sealed class Plan
+    {
+        public int M, N, K, Chunks, RowBlocks, ColBlocks, PanelsPerBlock;
+        public float Alpha, Beta;
+        public MatrixView A, B, C;
+        public GemmEpilogue Epilogue;
+        public float[]? PackedA, Partials;
+
+        public void RunTask(int task)
+        {
+            int cb = task % ColBlocks, rb = task / ColBlocks % RowBlocks, chunk = task / (ColBlocks * RowBlocks);
+            int i0 = rb * MC, i1 = Math.Min(M, i0 + MC);
+            int j0 = cb * PanelsPerBlock * NR, j1 = Math.Min(N, j0 + PanelsPerBlock * NR);
+            int k0 = (int)((long)K * chunk / Chunks), k1 = (int)((long)K * (chunk + 1) / Chunks);
+            // A chunk of K writes its own partial product (row-major M x N); the reduction applies beta and the epilogue.
+            var c = Chunks == 1 ? C : MatrixView.RowMajor(Partials!, N, chunk * M * N);
+            bool keepC = Chunks == 1 && Beta == 1f;
+            GemmEpilogue? epilogue = Chunks == 1 && !Epilogue.IsIdentity ? Epilogue : null;
+            var blockB = Rent(ref _blockB, KC * NR * BlockPanels);
+            var tile = Rent(ref _tile, MR * NR);
+            Span<int> colOffsets = stackalloc int[NR];
+            int blocks = (k1 - k0 + KC - 1) / KC;
+            for (int kb = 0; kb < blocks; kb++)
+            {
+                int p0 = k0 + (int)((long)(k1 - k0) * kb / blocks), kc = k0 + (int)((long)(k1 - k0) * (kb + 1) / blocks) - p0;
+                bool accumulate = kb > 0 || keepC;
+                var finish = kb == blocks - 1 ? epilogue : null;
+                for (int jb = j0; jb < j1; jb += BlockPanels * NR)
+                {
+                    int ncols = Math.Min(BlockPanels * NR, j1 - jb);
+                    PackB(B, p0, kc, jb, ncols, blockB);
+                    for (int j = jb; j < jb + ncols; j += NR)
+                    {
+                        int nc = Math.Min(NR, N - j);
+                        ref float pb = ref blockB[(j - jb) / NR * kc * NR];
+                        // In place when each 8-lane third of the tile's columns is adjacent in C (they may lie in different
+                        // images: maps of 16 or 64 positions), through the tile buffer otherwise.
+                        for (int cc = 0; cc < nc; cc++) colOffsets[cc] = c.ColIndex(j + cc);
+                        bool cInPlace = nc == NR && c.UngroupedRows(i0, i1 - i0)
+                            && colOffsets[V - 1] - colOffsets[0] == V - 1 && colOffsets[2 * V - 1] - colOffsets[V] == V - 1
+                            && colOffsets[NR - 1] - colOffsets[2 * V] == V - 1;
+                        nint o1 = colOffsets[V] - colOffsets[0], o2 = colOffsets[2 * V] - colOffsets[0];
+                        for (int i = i0; i < i1; i += MR)
+                        {
+                            int mr = Math.Min(MR, M - i);
+                            ref float pa = ref PackedA is { } packed
+                                ? ref packed[(i / MR * K + p0) * MR]
+                                : ref A.Data[A.Offset + A.RowIndex(i) + A.ColIndex(p0)];
+                            var (aK, aR) = PackedA is null ? ((nint)A.ColStride, (nint)A.RowStride) : (MR, 1);
+                            if (cInPlace && mr == MR)
+                                Kernel(kc, ref pa, aK, aR, ref pb, ref c.Data[c.Offset + c.RowIndex(i) + colOffsets[0]], c.RowStride, o1, o2,
+                                    Alpha, accumulate, finish, i);
+                            else
+                            {
+                                Kernel(kc, ref pa, aK, aR, ref pb, ref tile[0], NR, V, 2 * V, 1f, false, null, 0);
+                                Merge(tile, c, i, mr, colOffsets[..nc], Alpha, accumulate, finish);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs B(p0 .. p0+kc, jb .. jb+ncols) into consecutive kc x NR panels, block[q*kc*NR + p*NR + cc] = B(p0 + p, jb + q*NR + cc),
+    /// zero beyond ncols. Rows of B are read as runs of adjacent columns (split where the columns change image); a transposed
+    /// operand (strided columns) is read down each column instead, where consecutive k are adjacent.
+    /// </summary>
+    private static void PackB(in MatrixView b, int p0, int kc, int jb, int ncols, float[] block)
+    {
+        int panelLength = kc * NR, tail = ncols % NR;
+        if (tail != 0) // zero lanes of the last panel
+        {
+            var last = block.AsSpan(ncols / NR * panelLength, panelLength);
+            for (int p = 0; p < kc; p++) last.Slice(p * NR + tail, NR - tail).Clear();
+        }
+        var src = b.Data;
+        if (b.ColStride == 1)
+        {
+            for (int p = 0; p < kc; p++)
+            {
+                int rowOff = b.Offset + b.RowIndex(p0 + p);
+                for (int cc = 0; cc < ncols;)
+                {
+                    int lane = cc % NR;
+                    int run = Math.Min(ncols - cc, NR - lane);
+                    if (b.ColGroup != 0) run = Math.Min(run, b.ColGroup - (jb + cc) % b.ColGroup);
+                    ref float s = ref src[rowOff + b.ColIndex(jb + cc)];
+                    ref float d = ref block[cc / NR * panelLength + p * NR + lane];
+                    if (run == NR)
+                    {
+                        Vector256.LoadUnsafe(ref s).StoreUnsafe(ref d);
+                        Vector256.LoadUnsafe(ref s, V).StoreUnsafe(ref d, V);
+                        Vector256.LoadUnsafe(ref s, 2 * V).StoreUnsafe(ref d, 2 * V);
+                    }
+                    else
+                    {
+                        int q = 0;
+                        for (; q + V <= run; q += V) Vector256.LoadUnsafe(ref s, (nuint)q).StoreUnsafe(ref d, (nuint)q);
+                        for (; q < run; q++) Unsafe.Add(ref d, q) = Unsafe.Add(ref s, q);
+                    }
+                    cc += run;
+                }
+            }
+            return;
+        }
+        int col = 0;
+        if (b.RowStride == 1 && Avx.IsSupported)
+            for (; col + V <= ncols; col += V) PackEightColumns(b, p0, kc, jb + col, block.AsSpan(col / NR * panelLength + col % NR));
+        for (; col < ncols; col++)
+        {
+            int colOff = b.Offset + b.ColIndex(jb + col), dst = col / NR * panelLength + col % NR;
+            for (int p = 0; p < kc;)
+            {
+                int run = b.RowGroup == 0 ? kc - p : Math.Min(kc - p, b.RowGroup - (p0 + p) % b.RowGroup);
+                int s = colOff + b.RowIndex(p0 + p), step = b.RowStride;
+                for (int q = 0; q < run; q++) block[dst + (p + q) * NR] = src[s + q * step];
+                p += run;
+            }
+        }
+    }
+
+    /// <summary>
+    /// dst[p*NR + l] = B(p0 + p, j + l) for l &lt; 8, p &lt; kc, when consecutive k are adjacent (a transposed operand, e.g.
+    /// X^T in a weight gradient): runs of k within one group, 8x8 transposes.
+    /// </summary>
+    private static void PackEightColumns(in MatrixView b, int p0, int kc, int j, Span<float> dst)
+    {
+        ref float src = ref b.Data[0];
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        Span<int> cols = stackalloc int[V];
+        for (int l = 0; l < V; l++) cols[l] = b.Offset + b.ColIndex(j + l);
+        for (int p = 0; p < kc;)
+        {
+            int run = b.RowGroup == 0 ? kc - p : Math.Min(kc - p, b.RowGroup - (p0 + p) % b.RowGroup), row = b.RowIndex(p0 + p), q = 0;
+            for (; q + V <= run; q += V)
+            {
+                var r0 = Vector256.LoadUnsafe(ref src, (nuint)(cols[0] + row + q)); var r1 = Vector256.LoadUnsafe(ref src, (nuint)(cols[1] + row + q));
+                var r2 = Vector256.LoadUnsafe(ref src, (nuint)(cols[2] + row + q)); var r3 = Vector256.LoadUnsafe(ref src, (nuint)(cols[3] + row + q));
+                var r4 = Vector256.LoadUnsafe(ref src, (nuint)(cols[4] + row + q)); var r5 = Vector256.LoadUnsafe(ref src, (nuint)(cols[5] + row + q));
+                var r6 = Vector256.LoadUnsafe(ref src, (nuint)(cols[6] + row + q)); var r7 = Vector256.LoadUnsafe(ref src, (nuint)(cols[7] + row + q));
+                VectorOps.Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+                ref float o = ref Unsafe.Add(ref d, (p + q) * NR);
+                r0.StoreUnsafe(ref o); r1.StoreUnsafe(ref o, NR); r2.StoreUnsafe(ref o, 2 * NR); r3.StoreUnsafe(ref o, 3 * NR);
+                r4.StoreUnsafe(ref o, 4 * NR); r5.StoreUnsafe(ref o, 5 * NR); r6.StoreUnsafe(ref o, 6 * NR); r7.StoreUnsafe(ref o, 7 * NR);
+            }
+            for (; q < run; q++)
+                for (int l = 0; l < V; l++) dst[(p + q) * NR + l] = b.Data[cols[l] + row + q];
+            p += run;
+        }
+    }
+
+    /// <summary>
+    /// C(i + r, col) = alpha * tile[r, cc] (+ C) then the epilogue, for the valid rows and the given column offsets: 8 lanes
+    /// at a time where they are adjacent in C, else 4 (a tile over images of 4 positions), else one by one (the lanes where
+    /// a tile passes from one image to the next).
+    /// </summary>
+    private static void Merge(float[] tile, in MatrixView c, int i, int mr, ReadOnlySpan<int> colOffsets, float alpha, bool accumulate, GemmEpilogue? finish)
+    {
+        var data = c.Data;
+        var va = Vector256.Create(alpha);
+        int nc = colOffsets.Length;
+        for (int r = 0; r < mr; r++)
+        {
+            int rowOff = c.Offset + c.RowIndex(i + r);
+            var e = finish is { } f ? f : default;
+            float bias = finish is { Bias: { } b } ? b[i + r] : 0f;
+            for (int cc = 0; cc < nc;)
+            {
+                ref float t = ref tile[r * NR + cc];
+                ref float dst = ref data[rowOff + colOffsets[cc]];
+                if (cc + V <= nc && colOffsets[cc + V - 1] - colOffsets[cc] == V - 1)
+                {
+                    StoreVector(ref dst, Vector256.LoadUnsafe(ref t), va, accumulate, finish, i + r);
+                    cc += V;
+                }
+                else if (cc + 4 <= nc && colOffsets[cc + 3] - colOffsets[cc] == 3)
+                {
+                    var v = Vector128.LoadUnsafe(ref t);
+                    v = accumulate ? Vector128.FusedMultiplyAdd(v, va.GetLower(), Vector128.LoadUnsafe(ref dst)) : v * va.GetLower();
+                    if (finish is not null)
+                        v = Vector128.MinNative(Vector128.MaxNative(v + Vector128.Create(bias), Vector128.Create(e.Lo)), Vector128.Create(e.Hi));
+                    v.StoreUnsafe(ref dst);
+                    cc += 4;
+                }
+                else
+                {
+                    // The same operations as the vector stores (a product, or one FMA with C), so all give the same bits.
+                    float v = accumulate ? MathF.FusedMultiplyAdd(t, alpha, dst) : t * alpha;
+                    dst = finish is null ? v : Finish(v, e, i + r);
+                    cc++;
+                }
+            }
+        }
+    }
+
+    /// <summary>clamp(v + bias, lo, hi) as the vector store computes it: max then min with x86 vmaxps/vminps semantics.</summary>
+    private static float Finish(float v, in GemmEpilogue e, int row)
+    {
+        v += e.Bias is null ? 0f : e.Bias[row];
+        v = v > e.Lo ? v : e.Lo;
+        return v < e.Hi ? v : e.Hi;
+    }
+
+    /// <summary>C = beta * C + sum of the K-chunk partials in chunk order, then the epilogue; parallel over rows.</summary>
+    private static void ReducePartials(Plan plan)
+    {
+        int m = plan.M, n = plan.N, chunks = plan.Chunks;
+        var partials = plan.Partials!;
+        var c = plan.C;
+        bool keep = plan.Beta == 1f;
+        var e = plan.Epilogue;
+        Workers.For(m, (r0, r1, _) =>
+        {
+            for (int r = r0; r < r1; r++)
+            {
+                int rowOff = c.Offset + c.RowIndex(r);
+                for (int j = 0; j < n; j++)
+                {
+                    float s = partials[r * n + j];
+                    for (int q = 1; q < chunks; q++) s += partials[(q * m + r) * n + j];
+                    ref float dst = ref c.Data[rowOff + c.ColIndex(j)];
+                    dst = Finish(keep ? dst + s : s, e, r);
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// The register block: acc(4 x 24) = sum over p &lt; kc of A(r, p) * B(p, 0..23), A(r, p) at a[p*aK + r*aR] and B(p, ·) at
+    /// b[p*NR] (a packed panel); then C(r, ·) = alpha * acc (+ C when accumulating), then the epilogue for C row row0 + r.
+    /// Row r of C is at c[r*ldc]; its three 8-lane thirds at offsets 0, o1 and o2 (8 and 16 when the row is contiguous).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel(int kc, ref float a, nint aK, nint aR, ref float b, ref float c, nint ldc, nint o1, nint o2,
+        float alpha, bool accumulate, GemmEpilogue? finish, int row0)
+    {
+        Vector256<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        Vector256<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        nint aR2 = aR * 2, aR3 = aR * 3;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.LoadUnsafe(ref b);
+            var b1 = Vector256.LoadUnsafe(ref b, V);
+            var b2 = Vector256.LoadUnsafe(ref b, 2 * V);
+            var x = Vector256.Create(a);
+            c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01); c02 = Vector256.FusedMultiplyAdd(x, b2, c02);
+            x = Vector256.Create(Unsafe.Add(ref a, aR));
+            c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11); c12 = Vector256.FusedMultiplyAdd(x, b2, c12);
+            x = Vector256.Create(Unsafe.Add(ref a, aR2));
+            c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21); c22 = Vector256.FusedMultiplyAdd(x, b2, c22);
+            x = Vector256.Create(Unsafe.Add(ref a, aR3));
+            c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31); c32 = Vector256.FusedMultiplyAdd(x, b2, c32);
+            a = ref Unsafe.Add(ref a, aK);
+            b = ref Unsafe.Add(ref b, NR);
+        }
+        var va = Vector256.Create(alpha);
+        StoreRow(ref c, o1, o2, c00, c01, c02, va, accumulate, finish, row0);
+        StoreRow(ref Unsafe.Add(ref c, ldc), o1, o2, c10, c11, c12, va, accumulate, finish, row0 + 1);
+        StoreRow(ref Unsafe.Add(ref c, 2 * ldc), o1, o2, c20, c21, c22, va, accumulate, finish, row0 + 2);
+        StoreRow(ref Unsafe.Add(ref c, 3 * ldc), o1, o2, c30, c31, c32, va, accumulate, finish, row0 + 3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(ref float c, nint o1, nint o2, Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> alpha,
+        bool accumulate, GemmEpilogue? finish, int row)
+    {
+        StoreVector(ref c, v0, alpha, accumulate, finish, row);
+        StoreVector(ref Unsafe.Add(ref c, o1), v1, alpha, accumulate, finish, row);
+        StoreVector(ref Unsafe.Add(ref c, o2), v2, alpha, accumulate, finish, row);
+    }
+
+    /// <summary>c[0..8) = alpha * v (+ c), then clamp(· + bias[row], lo, hi) when finishing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreVector(ref float c, Vector256<float> v, Vector256<float> alpha, bool accumulate, GemmEpilogue? finish, int row)
+    {
+        v = accumulate ? Vector256.FusedMultiplyAdd(v, alpha, Vector256.LoadUnsafe(ref c)) : v * alpha;
+        if (finish is { } e)
+            v = Vector256.MinNative(Vector256.MaxNative(v + Vector256.Create(e.Bias is null ? 0f : e.Bias[row]), Vector256.Create(e.Lo)), Vector256.Create(e.Hi));
+        v.StoreUnsafe(ref c);
     }
 
     private static float[] Rent(ref float[]? buffer, int length)
     {
         if (buffer is null || buffer.Length < length) buffer = new float[Math.Max(length, 1024)];
         return buffer;
-    }
-
-    /// <summary>C += A * B, all row-major, no transposes.</summary>
-    private static void Kernel(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
-    {
-        ref float ra = ref Unsafe.AsRef(in a[0]);
-        ref float rb = ref Unsafe.AsRef(in b[0]);
-        ref float rc = ref c[0];
-        int j = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j + 16 <= n; j += 16)
-            {
-                int i = 0;
-                for (; i + 4 <= m; i += 4) Block4x16(ref ra, lda, ref rb, ldb, ref rc, ldc, i, j, k);
-                for (; i < m; i++) Block1x16(ref ra, lda, ref rb, ldb, ref rc, ldc, i, j, k);
-            }
-            for (; j + 8 <= n; j += 8)
-                for (int i = 0; i < m; i++) Block1x8(ref ra, lda, ref rb, ldb, ref rc, ldc, i, j, k);
-        }
-        for (; j < n; j++)
-            for (int i = 0; i < m; i++)
-            {
-                float s = 0;
-                for (int p = 0; p < k; p++) s += Unsafe.Add(ref ra, i * lda + p) * Unsafe.Add(ref rb, p * ldb + j);
-                Unsafe.Add(ref rc, i * ldc + j) += s;
-            }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block4x16(ref float a, int lda, ref float b, int ldb, ref float c, int ldc, int i, int j, int k)
-    {
-        var c00 = Vector256<float>.Zero; var c01 = Vector256<float>.Zero;
-        var c10 = Vector256<float>.Zero; var c11 = Vector256<float>.Zero;
-        var c20 = Vector256<float>.Zero; var c21 = Vector256<float>.Zero;
-        var c30 = Vector256<float>.Zero; var c31 = Vector256<float>.Zero;
-        ref float a0 = ref Unsafe.Add(ref a, i * lda);
-        ref float a1 = ref Unsafe.Add(ref a0, lda);
-        ref float a2 = ref Unsafe.Add(ref a1, lda);
-        ref float a3 = ref Unsafe.Add(ref a2, lda);
-        ref float bj = ref Unsafe.Add(ref b, j);
-        for (int p = 0; p < k; p++)
-        {
-            ref float bp = ref Unsafe.Add(ref bj, p * ldb);
-            var b0 = Vector256.LoadUnsafe(ref bp);
-            var b1 = Vector256.LoadUnsafe(ref bp, 8);
-            var x = Vector256.Create(Unsafe.Add(ref a0, p));
-            c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
-            x = Vector256.Create(Unsafe.Add(ref a1, p));
-            c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
-            x = Vector256.Create(Unsafe.Add(ref a2, p));
-            c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
-            x = Vector256.Create(Unsafe.Add(ref a3, p));
-            c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
-        }
-        AddStore(ref Unsafe.Add(ref c, i * ldc + j), c00, c01);
-        AddStore(ref Unsafe.Add(ref c, (i + 1) * ldc + j), c10, c11);
-        AddStore(ref Unsafe.Add(ref c, (i + 2) * ldc + j), c20, c21);
-        AddStore(ref Unsafe.Add(ref c, (i + 3) * ldc + j), c30, c31);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block1x16(ref float a, int lda, ref float b, int ldb, ref float c, int ldc, int i, int j, int k)
-    {
-        var c0 = Vector256<float>.Zero; var c1 = Vector256<float>.Zero;
-        ref float ai = ref Unsafe.Add(ref a, i * lda);
-        ref float bj = ref Unsafe.Add(ref b, j);
-        for (int p = 0; p < k; p++)
-        {
-            ref float bp = ref Unsafe.Add(ref bj, p * ldb);
-            var x = Vector256.Create(Unsafe.Add(ref ai, p));
-            c0 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp), c0);
-            c1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp, 8), c1);
-        }
-        AddStore(ref Unsafe.Add(ref c, i * ldc + j), c0, c1);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block1x8(ref float a, int lda, ref float b, int ldb, ref float c, int ldc, int i, int j, int k)
-    {
-        var c0 = Vector256<float>.Zero;
-        ref float ai = ref Unsafe.Add(ref a, i * lda);
-        ref float bj = ref Unsafe.Add(ref b, j);
-        for (int p = 0; p < k; p++)
-            c0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ai, p)), Vector256.LoadUnsafe(ref Unsafe.Add(ref bj, p * ldb)), c0);
-        ref float ci = ref Unsafe.Add(ref c, i * ldc + j);
-        (Vector256.LoadUnsafe(ref ci) + c0).StoreUnsafe(ref ci);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddStore(ref float dst, Vector256<float> v0, Vector256<float> v1)
-    {
-        (Vector256.LoadUnsafe(ref dst) + v0).StoreUnsafe(ref dst);
-        (Vector256.LoadUnsafe(ref dst, 8) + v1).StoreUnsafe(ref dst, 8);
     }
 }

@@ -3,11 +3,14 @@ using System.Runtime.ExceptionServices;
 namespace MixBit.Tensors;
 
 /// <summary>
-/// Splits a loop of independent items into one contiguous chunk per worker (at most <see cref="Count"/>), so
-/// per-worker scratch buffers and gradient partials can be indexed by worker id without locking. Chunks run on a
-/// small pool of persistent threads (the caller runs chunk 0), which costs no allocation per call beyond the
-/// caller's delegate. A call from another thread while the pool is busy uses Parallel.For; a nested call (from inside
-/// a chunk) runs its items in one chunk on the calling thread.
+/// Splits a loop of independent items into one contiguous chunk per worker (at most <see cref="Count"/>), so per-chunk
+/// scratch buffers and gradient partials can be indexed by the chunk's worker id without locking. The chunks are fixed
+/// by (items, Count) alone, but any thread may run any chunk: the caller and a small pool of persistent threads take
+/// chunks as they come. A pool thread that the machine has not scheduled yet (other processes on the cores, or more
+/// threads than cores) finds nothing left to take and nobody waits for it, so a call costs what the threads that
+/// actually run can do, and more threads never make a loop slower. No allocation per call beyond the chunk counter
+/// object and the caller's delegate. A call from another thread while the pool is busy uses Parallel.For; a nested
+/// call (from inside a chunk) runs its items in one chunk on the calling thread.
 /// </summary>
 public static class Workers
 {
@@ -26,7 +29,7 @@ public static class Workers
             ? value : throw new MixBitException($"The number of threads must be between 1 and {MaxCount}, got {value}.");
     }
 
-    /// <summary>Runs body(start, end, worker) over [0, items) in chunks; returns the number of workers used.</summary>
+    /// <summary>Runs body(start, end, worker) over [0, items) in chunks; returns the number of chunks (worker ids 0 .. n-1).</summary>
     public static int For(int items, Action<int, int, int> body)
     {
         int chunks = Math.Min(Count, items);
@@ -36,7 +39,7 @@ public static class Workers
             try
             {
                 if (_pool is null || _pool.Size < chunks) { _pool?.Dispose(); _pool = new WorkerPool(Count); }
-                _pool.Run(chunks, items, body);
+                _pool.Run(new Job(body, items, chunks));
             }
             finally { Monitor.Exit(PoolLock); }
             return chunks;
@@ -48,58 +51,86 @@ public static class Workers
     internal static (int Start, int End) Range(int items, int chunks, int w)
         => ((int)((long)items * w / chunks), (int)((long)items * (w + 1) / chunks));
 
-    /// <summary>Size - 1 background threads, each woken by its own semaphore; the caller works as worker 0.</summary>
+    /// <summary>One call: its chunks, the next one to take and how many are unfinished; finishing the last one wakes the caller.</summary>
+    private sealed class Job(Action<int, int, int> body, int items, int chunks)
+    {
+        private int _next, _unfinished = chunks;
+        public int Chunks { get; } = chunks;
+        private ExceptionDispatchInfo? _error;
+
+        /// <summary>Takes and runs chunks until none is left.</summary>
+        public void Work()
+        {
+            int c;
+            while ((c = Interlocked.Increment(ref _next) - 1) < Chunks)
+            {
+                var (s, e) = Range(items, Chunks, c);
+                try { body(s, e, c); }
+                catch (Exception ex) { Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(ex), null); }
+                if (Interlocked.Decrement(ref _unfinished) == 0)
+                    lock (this) Monitor.PulseAll(this);
+            }
+        }
+
+        /// <summary>Waits until every chunk has finished (those other threads took), then rethrows the first error.</summary>
+        public void Finish()
+        {
+            if (Volatile.Read(ref _unfinished) > 0)
+            {
+                var spin = new SpinWait();
+                while (Volatile.Read(ref _unfinished) > 0 && !spin.NextSpinWillYield) spin.SpinOnce();
+                lock (this)
+                    while (Volatile.Read(ref _unfinished) > 0) Monitor.Wait(this);
+            }
+            _error?.Throw();
+        }
+    }
+
+    /// <summary>Size - 1 background threads, each woken by its own semaphore with the job in its mailbox; the caller works too.</summary>
     private sealed class WorkerPool : IDisposable
     {
         private readonly SemaphoreSlim[] _start;
-        private readonly CountdownEvent _done = new(1);
-        private Action<int, int, int>? _body;
-        private int _items, _chunks;
-        private ExceptionDispatchInfo? _error;
+        private readonly Job?[] _mail;
         private volatile bool _disposed;
 
         public WorkerPool(int size)
         {
             Size = size;
             _start = new SemaphoreSlim[size - 1];
+            _mail = new Job?[size - 1];
             for (int i = 0; i < _start.Length; i++)
             {
                 _start[i] = new SemaphoreSlim(0);
-                int worker = i + 1;
-                new Thread(() => Loop(worker)) { IsBackground = true, Name = $"MixBit worker {worker}" }.Start();
+                int slot = i;
+                new Thread(() => Loop(slot)) { IsBackground = true, Name = $"MixBit worker {slot + 1}" }.Start();
             }
         }
 
         public int Size { get; }
 
-        public void Run(int chunks, int items, Action<int, int, int> body)
+        public void Run(Job job)
         {
-            (_body, _items, _chunks, _error) = (body, items, chunks, null);
-            _done.Reset(chunks - 1);
-            for (int w = 1; w < chunks; w++) _start[w - 1].Release();
+            for (int w = 0; w < job.Chunks - 1; w++)
+            {
+                Volatile.Write(ref _mail[w], job);
+                _start[w].Release();
+            }
             _insideChunk = true;
-            try { RunChunk(0); }
-            finally { _insideChunk = false; _done.Wait(); _body = null; }
-            _error?.Throw();
+            try { job.Work(); }
+            finally { _insideChunk = false; }
+            job.Finish();
         }
 
-        private void RunChunk(int w)
+        private void Loop(int slot)
         {
-            var (s, e) = Range(_items, _chunks, w);
-            _body!(s, e, w);
-        }
-
-        private void Loop(int worker)
-        {
-            var start = _start[worker - 1];
+            var start = _start[slot];
             _insideChunk = true;
             while (true)
             {
                 start.Wait();
                 if (_disposed) return;
-                try { RunChunk(worker); }
-                catch (Exception e) { _error ??= ExceptionDispatchInfo.Capture(e); }
-                finally { _done.Signal(); }
+                // A thread woken late may find a newer job than the one it was woken for, or none: either is fine.
+                Interlocked.Exchange(ref _mail[slot], null)?.Work();
             }
         }
 

@@ -17,7 +17,7 @@ public sealed record FinetuneRequest(
 
 /// <summary>Test accuracies of the float model, after calibration only, and after fine-tuning (the last two fake-quantized).</summary>
 public sealed record FinetuneOutcome(string ModelPath, string PolicyPath, string PolicySummary, float FloatTestAccuracy,
-    float? CalibratedTestAccuracy, float QuantizedTestAccuracy, IReadOnlyList<EpochResult> Epochs, TimeSpan Duration);
+    float? CalibratedTestAccuracy, float QuantizedTestAccuracy, IReadOnlyList<EpochResult> Epochs, TimeSpan Duration, int TrainImages);
 
 /// <summary>
 /// Quantization-aware fine-tuning of a model file for a bit policy. Calibrates the fake-quantized network, fine-tunes it
@@ -99,7 +99,7 @@ public static class FinetuneWorkflow
         ModelFile.Save(student, request.OutputPath, metadata);
         policy.Write(policyPath);
         checkpoint.Delete();
-        return new(request.OutputPath, policyPath, QuantizeWorkflow.Summarize(policy), floatAccuracy, calibrated, quantized, epochs, clock.Elapsed);
+        return new(request.OutputPath, policyPath, QuantizeWorkflow.Summarize(policy), floatAccuracy, calibrated, quantized, epochs, clock.Elapsed, train.Count);
     }
 
     /// <summary>Every setting that changes the fine-tuned model, by command-line option (a resume must repeat them all).</summary>

@@ -13,6 +13,7 @@ public class LayerGradientTests
         { "1x1 pointwise", Conv2dSpec.Square(4, 6, 1) },
         { "1x1 stride 2", new Conv2dSpec(4, 3, 1, 1, 2, 2) },
         { "depthwise 3x3 s1", Conv2dSpec.Square(4, 4, 3, 1, groups: 4) },
+        { "depthwise 3x3 s1, 10 channels (a partial lane block)", Conv2dSpec.Square(10, 10, 3, 1, groups: 10, hasBias: true) },
         { "depthwise 3x3 s2", Conv2dSpec.Square(4, 4, 3, 2, groups: 4, hasBias: true) },
         { "depthwise 5x5 s2", Conv2dSpec.Square(3, 3, 5, 2, groups: 3) },
         { "grouped g=2", Conv2dSpec.Square(4, 6, 3, 1, groups: 2) },
@@ -33,15 +34,46 @@ public class LayerGradientTests
         GradientChecker.Check(layer, [GradientChecker.Random(4, 2, spec.InChannels, 7, 6)]);
     }
 
+    /// <summary>Shapes that reach the vectorised paths, not only their scalar tails.</summary>
+    public static TheoryData<string, Conv2dSpec, int[]> VectorPathCases => new()
+    {
+        // 16 channels (two full blocks of 8 lanes) on 5x7 maps: the 8x8 transposes between planes and lanes, and their tails.
+        { "depthwise s1, full lane blocks", Conv2dSpec.Square(16, 16, 3, 1, groups: 16, hasBias: true), [2, 16, 5, 7] },
+        { "depthwise s2, full lane blocks", Conv2dSpec.Square(16, 16, 3, 2, groups: 16, hasBias: true), [2, 16, 5, 7] },
+        // 4 x 3 x 3 = 36 > 32 inputs per output, so im2col + GEMM; 40 columns: vectorised row copies, stride-2 gathers, col2im adds.
+        { "im2col s1, wide map", Conv2dSpec.Square(4, 3, 3, 1, hasBias: true), [1, 4, 5, 40] },
+        { "im2col s2, wide map", Conv2dSpec.Square(4, 3, 3, 2, hasBias: true), [1, 4, 5, 40] },
+    };
+
+    [Theory]
+    [MemberData(nameof(VectorPathCases))]
+    public void Conv2d_gradients_on_vector_path_shapes_match_finite_differences(string name, Conv2dSpec spec, int[] inputShape)
+    {
+        _ = name;
+        var layer = new Conv2dLayer("c", spec, GradientChecker.Random(2, spec.Parameters[0].Shape), GradientChecker.Random(3, spec.OutChannels));
+        GradientChecker.Check(layer, [GradientChecker.Random(4, inputShape)], samplesPerTensor: 60);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public void Depthwise_gradients_on_wide_maps_match_finite_differences(int stride)
+    public void Stem_weight_gradient_without_input_gradient_matches_the_one_with_it(int stride)
     {
-        // Wide enough (34 columns) for the vectorised phase split/merge and flat loops, not only their scalar tails.
-        var spec = Conv2dSpec.Square(2, 2, 3, stride, groups: 2);
-        var layer = new Conv2dLayer("dw", spec, GradientChecker.Random(2, spec.Parameters[0].Shape), null);
-        GradientChecker.Check(layer, [GradientChecker.Random(4, 1, 2, 5, 34)], samplesPerTensor: 60);
+        // A stem (few input channels) computes its weight gradient on planes when no input gradient is wanted.
+        var spec = Conv2dSpec.Square(3, 5, 3, stride, hasBias: true);
+        var layer = new Conv2dLayer("stem", spec, GradientChecker.Random(2, spec.Parameters[0].Shape), GradientChecker.Random(3, 5));
+        var x = GradientChecker.Random(4, 3, 3, 9, 21); // rows of 23 padded floats: the vectorised phase split
+        var dy = GradientChecker.Random(5, layer.Forward([x], true).Shape.ToArray());
+        float[] WeightGradient(Tensor? dx)
+        {
+            foreach (var p in layer.Parameters) p.Gradient.Clear();
+            layer.Forward([x], true);
+            layer.Backward(dy, [dx]);
+            return layer.Parameters.SelectMany(p => p.Gradient.Span.ToArray()).ToArray();
+        }
+        var planar = WeightGradient(null);
+        var gemm = WeightGradient(new Tensor(0));
+        for (int i = 0; i < gemm.Length; i++) Assert.True(Math.Abs(planar[i] - gemm[i]) <= 1e-4f * (1 + Math.Abs(gemm[i])), $"{i}: {planar[i]} vs {gemm[i]}");
     }
 
     [Fact]
@@ -89,6 +121,8 @@ public class LayerGradientTests
     {
         var spec = new Pool2dSpec(kind, k, k, s, s, p, p, p, p, includePad);
         GradientChecker.Check(new Pool2dLayer(spec), [GradientChecker.Random(6, 2, 2, 7, 6)]);
+        // 19 columns: the vectorised row reductions as well as their tails.
+        GradientChecker.Check(new Pool2dLayer(spec), [GradientChecker.Random(7, 1, 2, 5, 19)]);
     }
 
     [Fact]

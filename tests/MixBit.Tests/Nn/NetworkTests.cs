@@ -158,6 +158,33 @@ public class NetworkTests
         for (int i = 0; i < plain.Length; i++) Assert.True(Math.Abs(fused[i] - plain[i]) <= 1e-5f * Math.Max(1f, scale), $"{i}: {fused[i]} vs {plain[i]}");
     }
 
+    [Theory]
+    [InlineData("mobilenet_v2")] // depthwise, pointwise, BatchNorm, ReLU6, residual adds
+    [InlineData("plain_cnn")] // 3x3 convolutions through im2col, max pooling
+    public void A_training_step_gives_the_same_bits_for_any_number_of_threads(string arch)
+    {
+        var graph = ArchitectureRegistry.Build(arch, new ArchitectureOptions(0.5, 28, 1, 10));
+        float[] Step(int threads)
+        {
+            int saved = Workers.Count;
+            try
+            {
+                Workers.Count = threads;
+                var net = new Network(Model.Initialize(graph, 6));
+                var x = GradientChecker.Random(7, 5, 1, 28, 28);
+                var loss = new SoftmaxCrossEntropy();
+                loss.Compute(net.Forward(x, true), [0, 1, 2, 3, 4]);
+                net.ZeroGradients();
+                net.Backward(loss.Gradient);
+                return net.Parameters.SelectMany(p => p.Gradient.Span.ToArray()).Concat(net.Forward(x).Span.ToArray()).ToArray();
+            }
+            finally { Workers.Count = saved; }
+        }
+        var one = Step(1);
+        Assert.Equal(one, Step(2));
+        Assert.Equal(one, Step(3));
+    }
+
     [Fact]
     public void A_training_step_allocates_almost_nothing_once_buffers_exist()
     {

@@ -152,7 +152,7 @@ internal static class Corpus
         Dictionary<string, byte[]> Valid()
         {
             using var files = IdxTestFiles.Stripes(12, 6);
-            return Directory.GetFiles(files.Directory).ToDictionary(Path.GetFileName, File.ReadAllBytes)!;
+            return Directory.GetFiles(files.Directory).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
         }
         const string Images = "train-images-idx3-ubyte.gz", Labels = "train-labels-idx1-ubyte.gz";
         static byte[] Raw(byte[] gz)

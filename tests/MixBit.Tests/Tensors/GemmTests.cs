@@ -8,7 +8,8 @@ public class GemmTests
     public static TheoryData<bool, bool, int, int, int> Cases()
     {
         var data = new TheoryData<bool, bool, int, int, int>();
-        foreach (var (m, n, k) in new[] { (1, 1, 1), (5, 17, 3), (4, 16, 9), (13, 33, 27), (64, 100, 7) })
+        // Edges of the 4 x 24 register block, several K blocks (K > 256), and a K-chunked product (small M x N, K > 2048).
+        foreach (var (m, n, k) in new[] { (1, 1, 1), (5, 17, 3), (4, 24, 9), (13, 33, 27), (64, 100, 7), (9, 50, 600), (3, 5, 3000) })
             foreach (bool ta in new[] { false, true })
                 foreach (bool tb in new[] { false, true })
                     data.Add(ta, tb, m, n, k);
@@ -17,12 +18,10 @@ public class GemmTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Managed_gemm_matches_a_naive_product(bool transA, bool transB, int m, int n, int k)
+    public void Gemm_matches_a_naive_product(bool transA, bool transB, int m, int n, int k)
     {
         var rng = new Random(m * 31 + n * 7 + k);
-        float[] a = Enumerable.Range(0, m * k).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
-        float[] b = Enumerable.Range(0, k * n).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
-        float[] c0 = Enumerable.Range(0, m * n).Select(_ => (float)rng.NextDouble()).ToArray();
+        float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
         int lda = transA ? m : k, ldb = transB ? k : n;
         foreach (var backend in new[] { GemmBackend.Managed, GemmBackend.OpenBlas })
         {
@@ -38,11 +37,69 @@ public class GemmTests
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++)
                 {
-                    double s = 0;
+                    double s = 0, mag = 0;
                     for (int p = 0; p < k; p++)
-                        s += (transA ? a[p * lda + i] : a[i * lda + p]) * (double)(transB ? b[j * ldb + p] : b[p * ldb + j]);
-                    Assert.Equal(0.5 * s + 2 * c0[i * n + j], c[i * n + j], 1e-4);
+                    {
+                        double t = (transA ? a[p * lda + i] : a[i * lda + p]) * (double)(transB ? b[j * ldb + p] : b[p * ldb + j]);
+                        s += t; mag += Math.Abs(t);
+                    }
+                    Assert.True(Math.Abs(0.5 * s + 2 * c0[i * n + j] - c[i * n + j]) <= 1e-5 * (mag + 2), $"{backend} ({i}, {j})");
                 }
+        }
+    }
+
+    [Theory]
+    [InlineData(3, 8, 5, 49)] // 7x7 maps: register tiles span two images
+    [InlineData(2, 16, 12, 4)] // 2x2 maps: one tile spans six images
+    [InlineData(5, 4, 300, 16)] // several K blocks
+    public void Products_over_the_images_of_an_nchw_batch_match_per_image_products(int images, int cout, int cin, int hw)
+    {
+        // Forward: Y[n] = clamp(W * X[n] + bias, 0, 0.5); weight gradient: dW = 0.25 + sum_n dY[n] * X[n]^T.
+        var rng = new Random(images * 100 + hw);
+        float[] w = RandomArray(rng, cout * cin), x = RandomArray(rng, images * cin * hw), bias = RandomArray(rng, cout);
+        var y = new float[images * cout * hw];
+        Gemm.Multiply(cout, images * hw, cin, 1f, MatrixView.RowMajor(w, cin), MatrixView.Nchw(x, 0, hw, cin * hw), 0f,
+            MatrixView.Nchw(y, 0, hw, cout * hw), new GemmEpilogue(bias, 0f, 0.5f));
+        var dW = Enumerable.Repeat(0.25f, cout * cin).ToArray();
+        Gemm.Multiply(cout, cin, images * hw, 1f, MatrixView.Nchw(y, 0, hw, cout * hw), MatrixView.Nchw(x, 0, hw, cin * hw).Transposed, 1f,
+            MatrixView.RowMajor(dW, cin));
+        var dWExpected = new double[cout * cin];
+        for (int img = 0; img < images; img++)
+            for (int o = 0; o < cout; o++)
+                for (int p = 0; p < hw; p++)
+                {
+                    double s = bias[o];
+                    for (int i = 0; i < cin; i++) s += w[o * cin + i] * (double)x[(img * cin + i) * hw + p];
+                    float expected = (float)Math.Clamp(s, 0, 0.5);
+                    float got = y[(img * cout + o) * hw + p];
+                    Assert.True(Math.Abs(expected - got) <= 1e-5, $"y[{img}, {o}, {p}]: {got} vs {expected}");
+                    for (int i = 0; i < cin; i++) dWExpected[o * cin + i] += got * (double)x[(img * cin + i) * hw + p];
+                }
+        for (int e = 0; e < dW.Length; e++) Assert.True(Math.Abs(dWExpected[e] + 0.25 - dW[e]) <= 1e-4, $"dW[{e}]");
+    }
+
+    [Fact]
+    public void Results_are_bit_identical_for_any_number_of_threads()
+    {
+        var rng = new Random(5);
+        float[] a = RandomArray(rng, 70 * 3000), b = RandomArray(rng, 3000 * 90);
+        float[] Run(int threads, int m, int n, int k)
+        {
+            int saved = Workers.Count;
+            try
+            {
+                Workers.Count = threads;
+                var c = new float[m * n];
+                Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+                return c;
+            }
+            finally { Workers.Count = saved; }
+        }
+        foreach (var (m, n, k) in new[] { (70, 90, 300), (3, 5, 3000) })
+        {
+            var one = Run(1, m, n, k);
+            Assert.Equal(one, Run(2, m, n, k));
+            Assert.Equal(one, Run(3, m, n, k));
         }
     }
 
@@ -50,5 +107,9 @@ public class GemmTests
     public void Undersized_operands_are_rejected()
     {
         Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 2, 2, 2, 1f, new float[3], 2, new float[4], 2, 0f, new float[4], 2));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 8, 1, 1f, MatrixView.RowMajor(new float[2], 1),
+            MatrixView.Nchw(new float[8], 0, 4, 5), 0f, MatrixView.RowMajor(new float[16], 8)));
     }
+
+    private static float[] RandomArray(Random rng, int length) => Enumerable.Range(0, length).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
 }

@@ -4,9 +4,12 @@ using MixBit.Tensors;
 namespace MixBit.Nn.Layers;
 
 /// <summary>
-/// Conv2d on NCHW, parallel over images. Groups == 1 runs as GEMM: 1x1/stride 1/no pad directly on the input,
-/// otherwise on an im2col matrix [C_in*k_h*k_w, H_out*W_out]. Depthwise runs as direct loops
-/// (<see cref="PlanarConvKernels"/>). Other groupings run one GEMM per group.
+/// Conv2d on NCHW. Standard convolutions are GEMMs over the whole batch (<see cref="MatrixView.Nchw"/>: the positions of
+/// all images are the columns of one product, which parallelises over output tiles): 1x1/stride 1/no pad directly on
+/// the input, otherwise on im2col columns [image][C_in*k_h*k_w][H_out*W_out] of a block of images. Depthwise
+/// convolutions run with 8 channels per vector (<see cref="BlockedDepthwise"/>); stems with few input channels as planar
+/// loops (<see cref="PlanarConvKernels"/>: forward parallel over images, weight gradient over output channels; with an
+/// input gradient the backward is the GEMM one). Other groupings run one product per group.
 /// </summary>
 public sealed class Conv2dLayer : Layer
 {
@@ -15,8 +18,8 @@ public sealed class Conv2dLayer : Layer
     private readonly Tensor? _bias, _biasGrad;
     private readonly ParameterSlot[] _parameters;
     private readonly float[][] _colScratch = NewWorkerBuffers();
-    private readonly float[][] _gradPartials = NewWorkerBuffers();
     private readonly bool _dense;
+    private float[] _columns = [];
     private Tensor _input = null!;
 
     public Conv2dLayer(string name, Conv2dSpec spec, Tensor weight, Tensor? bias)
@@ -53,46 +56,103 @@ public sealed class Conv2dLayer : Layer
         EnsureShape(Output, n, outShape.Channels, outShape.Height, outShape.Width);
         int inPlane = _spec.InChannels * h * w, outHw = outShape.Height * outShape.Width, outPlane = _spec.OutChannels * outHw;
         var geo = new ConvGeometry(_spec, h, w, outShape.Height, outShape.Width);
-        bool epilogue = bias is not null || !float.IsNegativeInfinity(lo) || !float.IsPositiveInfinity(hi);
-
-        Workers.For(n, (start, end, worker) =>
+        var epilogue = new GemmEpilogue(bias, lo, hi);
+        if (_spec.IsDepthwise)
         {
-            for (int img = start; img < end; img++)
+            // 8 channels per vector, parallel over (channel block, range of images); about 4 tasks per worker.
+            int blocks = BlockedDepthwise.Blocks(_spec.OutChannels), scratch = BlockedDepthwise.ScratchLength(geo);
+            int parts = Math.Clamp((4 * Workers.Count + blocks - 1) / blocks, 1, n);
+            var gm = geo;
+            Workers.For(blocks * parts, (start, end, worker) =>
             {
-                var xi = x.Data.AsSpan(img * inPlane, inPlane);
-                var yi = Output.Data.AsSpan(img * outPlane, outPlane);
-                if (_spec.IsDepthwise)
-                    PlanarConvKernels.Forward(geo, xi, weight, yi, Scratch(_colScratch, worker, PlanarConvKernels.ScratchLength(geo)));
-                else if (_dense)
-                    PlanarConvKernels.DenseForward(geo, _spec.InChannels, xi, weight, yi,
-                        Scratch(_colScratch, worker, PlanarConvKernels.DenseScratchLength(geo, _spec.InChannels)));
-                else
-                    ForwardGemm(geo, weight, xi, yi, worker);
-                if (epilogue)
-                    for (int c = 0; c < _spec.OutChannels; c++)
-                        VectorOps.AddClamp(yi.Slice(c * outHw, outHw), bias is null ? 0f : bias[c], lo, hi);
-            }
-        });
+                var buffer = Scratch(_colScratch, worker, scratch);
+                for (int t = start; t < end; t++)
+                {
+                    int part = t % parts;
+                    BlockedDepthwise.Forward(gm, x.Data, Output.Data, _spec.OutChannels, t / parts, n * part / parts, n * (part + 1) / parts,
+                        weight, bias, lo, hi, buffer);
+                }
+            });
+        }
+        else if (_dense)
+        {
+            // Parallel over images, and over ranges of output channels when there are fewer images than workers (batch 1).
+            int splits = n >= Workers.Count ? 1 : Math.Min(_spec.OutChannels, (Workers.Count + n - 1) / n);
+            int scratch = PlanarConvKernels.DenseScratchLength(geo, _spec.InChannels);
+            var gm = geo;
+            Workers.For(n * splits, (start, end, worker) =>
+            {
+                for (int t = start; t < end; t++)
+                {
+                    int img = t / splits, part = t % splits;
+                    PlanarConvKernels.DenseForward(gm, _spec.InChannels, x.Data.AsSpan(img * inPlane, inPlane), weight, Output.Data.AsSpan(img * outPlane, outPlane),
+                        _spec.OutChannels * part / splits, _spec.OutChannels * (part + 1) / splits, epilogue, Scratch(_colScratch, worker, scratch));
+                }
+            });
+        }
+        else if (_spec.Groups == 1)
+            ForwardGemm(geo, x, weight, 0, epilogue); // one product over the batch, epilogue fused into its store
+        else
+        {
+            for (int g = 0; g < _spec.Groups; g++) ForwardGemm(geo, x, weight, g, default);
+            if (!epilogue.IsIdentity)
+                Workers.For(n * _spec.OutChannels, (start, end, _) =>
+                {
+                    for (int p = start; p < end; p++)
+                        VectorOps.AddClamp(Output.Data.AsSpan(p * outHw, outHw), bias is null ? 0f : bias[p % _spec.OutChannels], lo, hi);
+                });
+        }
         return Output;
     }
 
-    private void ForwardGemm(in ConvGeometry geo, float[] weight, ReadOnlySpan<float> x, Span<float> y, int worker)
+    /// <summary>Y_g = W_g * cols_g over all images of the batch, for conv group <paramref name="g"/>.</summary>
+    private void ForwardGemm(in ConvGeometry geo, Tensor x, float[] weight, int g, in GemmEpilogue epilogue)
     {
-        int cinG = _spec.InChannelsPerGroup, coutG = _spec.OutChannels / _spec.Groups, outHw = geo.OutH * geo.OutW;
-        int kdim = cinG * KernelArea;
-        for (int g = 0; g < _spec.Groups; g++)
+        int n = x.Dim(0), cinG = _spec.InChannelsPerGroup, coutG = _spec.OutChannels / _spec.Groups;
+        int inHw = geo.InH * geo.InW, outHw = geo.OutH * geo.OutW, kdim = cinG * KernelArea;
+        var a = MatrixView.RowMajor(weight, kdim, g * coutG * kdim);
+        if (_spec.IsPointwise)
         {
-            var xg = x.Slice(g * cinG * geo.InH * geo.InW, cinG * geo.InH * geo.InW);
-            ReadOnlySpan<float> cols = xg;
-            if (!_spec.IsPointwise)
-            {
-                var col = Scratch(_colScratch, worker, kdim * outHw).AsSpan(0, kdim * outHw);
-                Im2Col.Pack(geo, cinG, xg, col);
-                cols = col;
-            }
-            Gemm.Multiply(false, false, coutG, outHw, kdim, 1f, weight.AsSpan(g * coutG * kdim), kdim,
-                cols, outHw, 0f, y.Slice(g * coutG * outHw), outHw);
+            Gemm.Multiply(coutG, n * outHw, kdim, 1f, a, MatrixView.Nchw(x.Data, g * cinG * inHw, inHw, _spec.InChannels * inHw), 0f,
+                MatrixView.Nchw(Output.Data, g * coutG * outHw, outHw, _spec.OutChannels * outHw), epilogue);
+            return;
         }
+        int block = ImagesPerBlock(n, kdim * outHw);
+        for (int n0 = 0; n0 < n; n0 += block)
+        {
+            int nb = Math.Min(block, n - n0);
+            var col = PackColumns(geo, x, g, n0, nb);
+            Gemm.Multiply(coutG, nb * outHw, kdim, 1f, a, MatrixView.RowMajor(col, nb * outHw), 0f,
+                MatrixView.Nchw(Output.Data, (n0 * _spec.OutChannels + g * coutG) * outHw, outHw, _spec.OutChannels * outHw), epilogue);
+        }
+    }
+
+    /// <summary>
+    /// Images per im2col block: as many as fit in <see cref="ColumnBudget"/> floats of columns (at least one), so that one
+    /// product covers several small images while the column matrix of a large batch stays bounded. Fixed by the shape.
+    /// </summary>
+    private static int ImagesPerBlock(int n, int colsPerImage) => Math.Clamp(ColumnBudget / Math.Max(1, colsPerImage), 1, n);
+
+    /// <summary>4M floats (16 MB) of im2col columns per block.</summary>
+    private const int ColumnBudget = 1 << 22;
+
+    /// <summary>
+    /// im2col of images [n0, n0 + count) for conv group g into the shared column buffer, in parallel: one row-major
+    /// kdim x (count * outHw) matrix, image i in columns [i * outHw, (i + 1) * outHw), so that the product's operand has
+    /// whole rows of adjacent floats even on 2x2 maps.
+    /// </summary>
+    private float[] PackColumns(in ConvGeometry geo, Tensor x, int g, int n0, int count)
+    {
+        int cinG = _spec.InChannelsPerGroup, inHw = geo.InH * geo.InW, outHw = geo.OutH * geo.OutW, perImage = cinG * KernelArea * outHw;
+        if (_columns.Length < count * perImage) _columns = new float[count * perImage];
+        var col = _columns;
+        var gm = geo;
+        Workers.For(count, (start, end, _) =>
+        {
+            for (int i = start; i < end; i++)
+                Im2Col.Pack(gm, cinG, x.Data.AsSpan(((n0 + i) * _spec.InChannels + g * cinG) * inHw, cinG * inHw), col.AsSpan(i * outHw), count * outHw);
+        });
+        return col;
     }
 
     public override void Backward(Tensor outputGradient, Tensor?[] inputGradients)
@@ -100,67 +160,91 @@ public sealed class Conv2dLayer : Layer
         var x = _input;
         var dx = inputGradients[0];
         int n = x.Dim(0), h = x.Dim(2), w = x.Dim(3);
-        int inPlane = _spec.InChannels * h * w;
-        int outH = outputGradient.Dim(2), outW = outputGradient.Dim(3), outHw = outH * outW, outPlane = _spec.OutChannels * outHw;
+        int outH = outputGradient.Dim(2), outW = outputGradient.Dim(3), outHw = outH * outW;
         var geo = new ConvGeometry(_spec, h, w, outH, outW);
         if (dx is not null) ShapeLike(dx, x);
-        int wLen = _weight.Length, partialLen = wLen + (_bias is null ? 0 : _spec.OutChannels);
-        int workersUsed = Workers.For(n, (start, end, worker) =>
+        if (_biasGrad is not null)
         {
-            var partial = Scratch(_gradPartials, worker, partialLen).AsSpan(0, partialLen);
-            partial.Clear();
-            var dW = partial[..wLen];
-            for (int img = start; img < end; img++)
+            int cout = _spec.OutChannels;
+            Workers.For(cout, (c0, c1, _) =>
             {
-                var xi = x.Data.AsSpan(img * inPlane, inPlane);
-                var dyi = outputGradient.Data.AsSpan(img * outPlane, outPlane);
-                var dxi = dx is null ? Span<float>.Empty : dx.Data.AsSpan(img * inPlane, inPlane);
-                if (_spec.IsDepthwise)
-                    PlanarConvKernels.Backward(geo, xi, _weight.Data, dyi, dW, dxi, dx is not null,
-                        Scratch(_colScratch, worker, PlanarConvKernels.ScratchLength(geo)));
-                else
-                    BackwardGemm(geo, xi, dyi, dW, dxi, dx is not null, worker);
-                if (_bias is not null)
-                    for (int c = 0; c < _spec.OutChannels; c++)
-                        partial[wLen + c] += TensorPrimitives.Sum(dyi.Slice(c * outHw, outHw));
-            }
-        });
+                for (int c = c0; c < c1; c++)
+                {
+                    float s = 0;
+                    for (int img = 0; img < n; img++) s += TensorPrimitives.Sum(outputGradient.Data.AsSpan((img * cout + c) * outHw, outHw));
+                    _biasGrad.Data[c] += s;
+                }
+            });
+        }
+        if (_spec.IsDepthwise) BackwardDepthwise(geo, x, outputGradient, dx);
+        else if (_dense && dx is null) DenseWeightGradient(geo, x, outputGradient);
+        else
+            for (int g = 0; g < _spec.Groups; g++) BackwardGemm(geo, x, outputGradient, dx, g);
+    }
 
-        for (int wk = 0; wk < workersUsed; wk++)
+    /// <summary>
+    /// Conv group g over the whole batch: dW_g += dY_g * cols_g^T (a sum over images and positions) and
+    /// dcols_g = W_g^T * dY_g, scattered back by col2im (for 1x1 stride-1 convolutions, cols and dcols are x and dx themselves).
+    /// </summary>
+    private void BackwardGemm(in ConvGeometry geo, Tensor x, Tensor dy, Tensor? dx, int g)
+    {
+        int n = x.Dim(0), cinG = _spec.InChannelsPerGroup, coutG = _spec.OutChannels / _spec.Groups;
+        int inHw = geo.InH * geo.InW, outHw = geo.OutH * geo.OutW, kdim = cinG * KernelArea;
+        int dyStride = _spec.OutChannels * outHw, xStride = _spec.InChannels * inHw;
+        var dW = MatrixView.RowMajor(_weightGrad.Data, kdim, g * coutG * kdim);
+        var wT = MatrixView.RowMajor(_weight.Data, kdim, g * coutG * kdim).Transposed;
+        if (_spec.IsPointwise)
         {
-            var partial = _gradPartials[wk].AsSpan(0, partialLen);
-            TensorPrimitives.Add(_weightGrad.Span, partial[..wLen], _weightGrad.Span);
-            if (_biasGrad is not null) TensorPrimitives.Add(_biasGrad.Span, partial[wLen..], _biasGrad.Span);
+            var dyAll = MatrixView.Nchw(dy.Data, g * coutG * outHw, outHw, dyStride);
+            Gemm.Multiply(coutG, kdim, n * outHw, 1f, dyAll, MatrixView.Nchw(x.Data, g * cinG * inHw, inHw, xStride).Transposed, 1f, dW);
+            if (dx is not null)
+                Gemm.Multiply(kdim, n * outHw, coutG, 1f, wT, dyAll, 0f, MatrixView.Nchw(dx.Data, g * cinG * inHw, inHw, xStride));
+            return;
+        }
+        int block = ImagesPerBlock(n, kdim * outHw);
+        for (int n0 = 0; n0 < n; n0 += block)
+        {
+            int nb = Math.Min(block, n - n0);
+            var col = PackColumns(geo, x, g, n0, nb);
+            var cols = MatrixView.RowMajor(col, nb * outHw);
+            var dyBlock = MatrixView.Nchw(dy.Data, (n0 * _spec.OutChannels + g * coutG) * outHw, outHw, dyStride);
+            Gemm.Multiply(coutG, kdim, nb * outHw, 1f, dyBlock, cols.Transposed, 1f, dW);
+            if (dx is null) continue;
+            // The columns are no longer needed: their buffer receives dcols.
+            Gemm.Multiply(kdim, nb * outHw, coutG, 1f, wT, dyBlock, 0f, cols);
+            var gm = geo;
+            Workers.For(nb, (start, end, _) =>
+            {
+                for (int i = start; i < end; i++)
+                    Im2Col.Unpack(gm, cinG, col.AsSpan(i * outHw), nb * outHw,
+                        dx.Data.AsSpan(((n0 + i) * _spec.InChannels + g * cinG) * inHw, cinG * inHw));
+            });
         }
     }
 
-    private void BackwardGemm(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dW,
-        Span<float> dx, bool needInputGrad, int worker)
+    /// <summary>Parallel over channel blocks: each block's weight gradient is summed over the images in order, so no partials.</summary>
+    private void BackwardDepthwise(in ConvGeometry geo, Tensor x, Tensor dy, Tensor? dx)
     {
-        int cinG = _spec.InChannelsPerGroup, coutG = _spec.OutChannels / _spec.Groups, outHw = geo.OutH * geo.OutW;
-        int kdim = cinG * KernelArea, inGroup = cinG * geo.InH * geo.InW;
-        for (int g = 0; g < _spec.Groups; g++)
+        int blocks = BlockedDepthwise.Blocks(_spec.OutChannels), length = BlockedDepthwise.ScratchLength(geo), images = x.Dim(0);
+        var g = geo;
+        Workers.For(blocks, (start, end, worker) =>
         {
-            var xg = x.Slice(g * inGroup, inGroup);
-            var dyg = dy.Slice(g * coutG * outHw, coutG * outHw);
-            var wg = _weight.Data.AsSpan(g * coutG * kdim, coutG * kdim);
-            var dWg = dW.Slice(g * coutG * kdim, coutG * kdim);
-            if (_spec.IsPointwise)
-            {
-                // dW += dY [Cout, HW] * X^T [HW, Cin];  dX = W^T [Cin, Cout] * dY
-                Gemm.Multiply(false, true, coutG, kdim, outHw, 1f, dyg, outHw, xg, outHw, 1f, dWg, kdim);
-                if (needInputGrad)
-                    Gemm.Multiply(true, false, kdim, outHw, coutG, 1f, wg, kdim, dyg, outHw, 0f, dx.Slice(g * inGroup, inGroup), outHw);
-                continue;
-            }
-            var col = Scratch(_colScratch, worker, kdim * outHw).AsSpan(0, kdim * outHw);
-            Im2Col.Pack(geo, cinG, xg, col);
-            Gemm.Multiply(false, true, coutG, kdim, outHw, 1f, dyg, outHw, col, outHw, 1f, dWg, kdim);
-            if (needInputGrad)
-            {
-                Gemm.Multiply(true, false, kdim, outHw, coutG, 1f, wg, kdim, dyg, outHw, 0f, col, outHw);
-                Im2Col.Unpack(geo, cinG, col, dx.Slice(g * inGroup, inGroup));
-            }
-        }
+            var buffer = Scratch(_colScratch, worker, length);
+            for (int b = start; b < end; b++)
+                BlockedDepthwise.Backward(g, x.Data, dy.Data, dx?.Data, _spec.OutChannels, images, b, _weight.Data, _weightGrad.Data, buffer);
+        });
+    }
+
+    /// <summary>A stem's weight gradient on planes, parallel over output channels (each summed over the images in order).</summary>
+    private void DenseWeightGradient(in ConvGeometry geo, Tensor x, Tensor dy)
+    {
+        int taps = KernelArea, cin = _spec.InChannels, per = cin * taps, length = PlanarConvKernels.DenseScratchLength(geo, cin), images = x.Dim(0);
+        var g = geo;
+        Workers.For(_spec.OutChannels, (start, end, worker) =>
+        {
+            var buffer = Scratch(_colScratch, worker, length);
+            for (int co = start; co < end; co++)
+                PlanarConvKernels.DenseWeightGradient(g, cin, x.Data, dy.Data, _spec.OutChannels, images, co, _weightGrad.Data.AsSpan(co * per, per), buffer);
+        });
     }
 }

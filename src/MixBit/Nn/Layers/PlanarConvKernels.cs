@@ -1,21 +1,22 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using MixBit.Nn.Specs;
+using MixBit.Tensors;
 
 namespace MixBit.Nn.Layers;
 
 /// <summary>
-/// Convolutions computed on whole zero-padded input planes, for one image: depthwise (channel c reads only input
-/// channel c) forward and backward, and the forward of standard convolutions with few input channels (a stem with
-/// 1 or 3 input channels), where im2col + GEMM would multiply with a tiny inner dimension. Depthwise:
-/// y[c, oy, ox] = sum_{ky,kx} w[c, ky, kx] * x[c, oy*sH - pT + ky*dH, ox*sW - pL + kx*dW].
+/// Standard convolutions with few input channels (a stem with 1 or 3 input channels, c_in x k_h x k_w at most 32), where
+/// im2col + GEMM would multiply with a tiny inner dimension, computed on whole zero-padded input planes of one image:
+/// y[co, oy, ox] = sum over ci, ky, kx of w[co, ci, ky, kx] * x[ci, oy*sH - pT + ky*dH, ox*sW - pL + kx*dW].
 /// <para>
-/// Each channel is copied into a zero-padded plane P and split into sH*sW phase planes
+/// Each input plane is copied into a zero-padded plane P and split into sH*sW phase planes
 /// Q[a,b][r, q] = P[r*sH + a, q*sW + b] of pitch qw (with stride 1 the single phase is P itself). Tap (ky, kx) then
 /// reads phase ((ky*dH) mod sH, (kx*dW) mod sW) at the constant offset (ky*dH div sH)*qw + (kx*dW div sW) from the
 /// flat index j = oy*qw + ox. So every stride is a stride-1 problem over j in [0, (OutH-1)*qw + OutW): eight
 /// outputs per step whatever the map width; the qw - OutW positions between rows are computed and dropped
-/// (forward) or fed zeros (backward).
+/// (forward) or fed zeros (weight gradient).
 /// </para>
 /// </summary>
 internal static class PlanarConvKernels
@@ -24,6 +25,8 @@ internal static class PlanarConvKernels
     {
         public int Plane => Ph * Pw;
         public int PhasePlane => Qh * Qw;
+        /// <summary>Floats of one image's phase planes (its padded plane when the stride is 1).</summary>
+        public int ImageBlock => Phases * PhasePlane;
         public int FlatLength(in ConvGeometry g) => (g.OutH - 1) * Qw + g.OutW;
     }
 
@@ -36,14 +39,7 @@ internal static class PlanarConvKernels
 
     private static bool Unit(in ConvGeometry g) => g.StrideH == 1 && g.StrideW == 1;
 
-    /// <summary>Floats of per-worker scratch that <see cref="Forward"/> and <see cref="Backward"/> need.</summary>
-    public static int ScratchLength(in ConvGeometry g)
-    {
-        var l = LayoutOf(g);
-        return 2 * l.Plane + 2 * l.Phases * l.PhasePlane + l.PhasePlane;
-    }
-
-    /// <summary>Offset of each tap from the flat output index, into the concatenated phase planes.</summary>
+    /// <summary>Offset of each tap from the flat output index, into an image's concatenated phase planes.</summary>
     private static void TapOffsets(in ConvGeometry g, in Layout l, Span<int> offsets)
     {
         for (int ky = 0; ky < g.KernelH; ky++)
@@ -55,43 +51,31 @@ internal static class PlanarConvKernels
             }
     }
 
-    public static void Forward(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, Span<float> scratch)
-    {
-        var l = LayoutOf(g);
-        int inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW, taps = g.KernelH * g.KernelW;
-        var padded = scratch[..l.Plane];
-        var phases = Unit(g) ? padded : scratch.Slice(l.Plane, l.Phases * l.PhasePlane);
-        var flat = scratch.Slice(l.Plane + l.Phases * l.PhasePlane, l.FlatLength(g));
-        Span<int> offsets = stackalloc int[taps];
-        TapOffsets(g, l, offsets);
-        int channels = y.Length / outPlane;
-        for (int c = 0; c < channels; c++)
-        {
-            Pad(g, x.Slice(c * inPlane, inPlane), padded, l);
-            if (!Unit(g)) Split(g, l, padded, phases);
-            Flat(phases, w.Slice(c * taps, taps), offsets, flat);
-            var yc = y.Slice(c * outPlane, outPlane);
-            for (int oy = 0; oy < g.OutH; oy++) flat.Slice(oy * l.Qw, g.OutW).CopyTo(yc.Slice(oy * g.OutW, g.OutW));
-        }
-    }
-
-    /// <summary>flat[j] (+)= sum_t w[t] * q[j + offsets[t]].</summary>
+    /// <summary>flat[j] (+)= sum_t w[t] * q[j + offsets[t]]: two vectors of outputs per pass over the taps, weights broadcast once.</summary>
     private static void Flat(ReadOnlySpan<float> q, ReadOnlySpan<float> w, ReadOnlySpan<int> offsets, Span<float> flat, bool accumulate = false)
     {
         ref float rq = ref Unsafe.AsRef(in q[0]);
-        int j = 0;
-        if (Vector256.IsHardwareAccelerated)
-            for (; j + 8 <= flat.Length; j += 8)
+        ref float rf = ref flat[0];
+        int taps = offsets.Length, j = 0;
+        Span<Vector256<float>> wv = stackalloc Vector256<float>[taps];
+        for (int t = 0; t < taps; t++) wv[t] = Vector256.Create(w[t]);
+        for (; j + 16 <= flat.Length; j += 16)
+        {
+            var a0 = accumulate ? Vector256.LoadUnsafe(ref rf, (nuint)j) : Vector256<float>.Zero;
+            var a1 = accumulate ? Vector256.LoadUnsafe(ref rf, (nuint)(j + 8)) : Vector256<float>.Zero;
+            for (int t = 0; t < taps; t++)
             {
-                var acc = accumulate ? Vector256.LoadUnsafe(ref flat[j]) : Vector256<float>.Zero;
-                for (int t = 0; t < offsets.Length; t++)
-                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(w[t]), Vector256.LoadUnsafe(ref rq, (nuint)(j + offsets[t])), acc);
-                acc.StoreUnsafe(ref flat[j]);
+                ref float src = ref Unsafe.Add(ref rq, j + offsets[t]);
+                a0 = Vector256.FusedMultiplyAdd(wv[t], Vector256.LoadUnsafe(ref src), a0);
+                a1 = Vector256.FusedMultiplyAdd(wv[t], Vector256.LoadUnsafe(ref src, 8), a1);
             }
+            a0.StoreUnsafe(ref rf, (nuint)j);
+            a1.StoreUnsafe(ref rf, (nuint)(j + 8));
+        }
         for (; j < flat.Length; j++)
         {
             float acc = accumulate ? flat[j] : 0;
-            for (int t = 0; t < offsets.Length; t++) acc += w[t] * q[j + offsets[t]];
+            for (int t = 0; t < taps; t++) acc = MathF.FusedMultiplyAdd(w[t], q[j + offsets[t]], acc);
             flat[j] = acc;
         }
     }
@@ -101,96 +85,115 @@ internal static class PlanarConvKernels
     public static bool PrefersDense(Conv2dSpec spec) => spec.Groups == 1 && !spec.IsPointwise && spec.KernelH * spec.KernelW > 1
         && spec.InChannels * spec.KernelH * spec.KernelW <= 32;
 
-    /// <summary>Floats of per-worker scratch that <see cref="DenseForward"/> needs for <paramref name="inChannels"/> planes.</summary>
+    /// <summary>Floats of per-worker scratch that <see cref="DenseForward"/> and <see cref="DenseWeightGradient"/> need.</summary>
     public static int DenseScratchLength(in ConvGeometry g, int inChannels)
     {
         var l = LayoutOf(g);
-        return l.Plane + inChannels * l.Phases * l.PhasePlane + l.PhasePlane;
+        return l.Plane + inChannels * l.ImageBlock + l.PhasePlane;
     }
 
-    /// <summary>y[co] = sum over ci of the planar convolution of x[ci] with w[co, ci]; every input plane is padded and split once.</summary>
-    public static void DenseForward(in ConvGeometry g, int inChannels, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, Span<float> scratch)
+    /// <summary>
+    /// y[co] = clamp(sum over ci of the planar convolution of x[ci] with w[co, ci] + bias[co], lo, hi) for one image and
+    /// output channels [co0, co1); every input plane is padded and split once.
+    /// </summary>
+    public static void DenseForward(in ConvGeometry g, int inChannels, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y,
+        int co0, int co1, in GemmEpilogue epilogue, Span<float> scratch)
     {
         var l = LayoutOf(g);
-        int inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW, taps = g.KernelH * g.KernelW, phasesLength = l.Phases * l.PhasePlane;
+        int inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW, taps = g.KernelH * g.KernelW, phasesLength = l.ImageBlock;
         var padded = scratch[..l.Plane];
         var planes = scratch.Slice(l.Plane, inChannels * phasesLength);
         var flat = scratch.Slice(l.Plane + inChannels * phasesLength, l.FlatLength(g));
         Span<int> offsets = stackalloc int[taps];
         TapOffsets(g, l, offsets);
+        if (Unit(g)) planes.Clear();
+        else padded.Clear();
         for (int ci = 0; ci < inChannels; ci++)
         {
             var q = planes.Slice(ci * phasesLength, phasesLength);
             Pad(g, x.Slice(ci * inPlane, inPlane), Unit(g) ? q : padded, l);
             if (!Unit(g)) Split(g, l, padded, q);
         }
-        int outChannels = y.Length / outPlane;
-        for (int co = 0; co < outChannels; co++)
+        for (int co = co0; co < co1; co++)
         {
             for (int ci = 0; ci < inChannels; ci++)
                 Flat(planes.Slice(ci * phasesLength, phasesLength), w.Slice((co * inChannels + ci) * taps, taps), offsets, flat, accumulate: ci > 0);
             var yc = y.Slice(co * outPlane, outPlane);
-            for (int oy = 0; oy < g.OutH; oy++) flat.Slice(oy * l.Qw, g.OutW).CopyTo(yc.Slice(oy * g.OutW, g.OutW));
+            float bias = epilogue.IsIdentity ? 0f : epilogue.Bias?[co] ?? 0f;
+            float lo = epilogue.IsIdentity ? float.NegativeInfinity : epilogue.Lo, hi = epilogue.IsIdentity ? float.PositiveInfinity : epilogue.Hi;
+            for (int oy = 0; oy < g.OutH; oy++) CopyRowClamped(flat.Slice(oy * l.Qw, g.OutW), yc.Slice(oy * g.OutW, g.OutW), bias, lo, hi);
         }
     }
 
-    /// <summary>Adds dL/dw into <paramref name="dW"/>; when <paramref name="needInputGrad"/>, overwrites <paramref name="dx"/> with dL/dx.</summary>
-    public static void Backward(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy,
-        Span<float> dW, Span<float> dx, bool needInputGrad, Span<float> scratch)
+    /// <summary>
+    /// Adds dL/dw[co, ·] = sum over images of the correlation of dy[n, co] with the padded input planes into
+    /// <paramref name="dW"/> (the co row, inChannels x taps), images in order: dy laid out with the phase planes' pitch
+    /// (zeros between rows), each tap is one dot product. The input gradient is not computed (a stem reads the graph input).
+    /// </summary>
+    public static void DenseWeightGradient(in ConvGeometry g, int inChannels, float[] x, float[] dy, int outChannels, int images, int co,
+        Span<float> dW, Span<float> scratch)
     {
         var l = LayoutOf(g);
-        int inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW, taps = g.KernelH * g.KernelW;
-        int phasesLength = l.Phases * l.PhasePlane;
+        int inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW, taps = g.KernelH * g.KernelW, block = l.ImageBlock;
         var padded = scratch[..l.Plane];
-        var dPadded = scratch.Slice(l.Plane, l.Plane);
-        var phases = Unit(g) ? padded : scratch.Slice(2 * l.Plane, phasesLength);
-        var dPhases = Unit(g) ? dPadded : scratch.Slice(2 * l.Plane + phasesLength, phasesLength);
-        var flat = scratch.Slice(2 * l.Plane + 2 * phasesLength, l.FlatLength(g));
+        var planes = scratch.Slice(l.Plane, inChannels * block);
+        var flat = scratch.Slice(l.Plane + inChannels * block, l.FlatLength(g));
         Span<int> offsets = stackalloc int[taps];
         TapOffsets(g, l, offsets);
-        int channels = dy.Length / outPlane;
-        for (int c = 0; c < channels; c++)
+        if (Unit(g)) planes.Clear();
+        else padded.Clear();
+        flat.Clear();
+        for (int n = 0; n < images; n++)
         {
-            Pad(g, x.Slice(c * inPlane, inPlane), padded, l);
-            if (!Unit(g)) Split(g, l, padded, phases);
-            // dy with the phase planes' pitch, zeros between rows, so each tap is one flat dot and one flat axpy.
-            flat.Clear();
-            var dyc = dy.Slice(c * outPlane, outPlane);
-            for (int oy = 0; oy < g.OutH; oy++) dyc.Slice(oy * g.OutW, g.OutW).CopyTo(flat.Slice(oy * l.Qw, g.OutW));
-            if (needInputGrad) dPhases.Clear();
-            for (int t = 0; t < taps; t++)
+            for (int ci = 0; ci < inChannels; ci++)
             {
-                dW[c * taps + t] += TensorPrimitives.Dot(flat, phases.Slice(offsets[t], flat.Length));
-                if (needInputGrad)
-                {
-                    var d = dPhases.Slice(offsets[t], flat.Length);
-                    TensorPrimitives.MultiplyAdd(flat, w[c * taps + t], d, d);
-                }
+                var q = planes.Slice(ci * block, block);
+                Pad(g, x.AsSpan((n * inChannels + ci) * inPlane, inPlane), Unit(g) ? q : padded, l);
+                if (!Unit(g)) Split(g, l, padded, q);
             }
-            if (!needInputGrad) continue;
-            if (!Unit(g)) Merge(g, l, dPhases, dPadded);
-            Crop(g, dPadded, l, dx.Slice(c * inPlane, inPlane));
+            var dyc = dy.AsSpan((n * outChannels + co) * outPlane, outPlane);
+            for (int oy = 0; oy < g.OutH; oy++) CopyRow(dyc.Slice(oy * g.OutW, g.OutW), flat.Slice(oy * l.Qw, g.OutW));
+            for (int ci = 0; ci < inChannels; ci++)
+                for (int t = 0; t < taps; t++)
+                    dW[ci * taps + t] += TensorPrimitives.Dot(flat, planes.Slice(ci * block + offsets[t], flat.Length));
         }
     }
 
-    /// <summary>Copies a channel into the zero-padded plane (rows/columns beyond the input stay zero).</summary>
+    /// <summary>Copies a channel into the interior of a padded plane whose border the caller has zeroed (it is never written).</summary>
     private static void Pad(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> p, in Layout l)
     {
-        p.Clear();
         int cols = Math.Min(g.InW, l.Pw - g.PadLeft);
         if (cols <= 0) return;
         for (int iy = 0; iy < g.InH && iy + g.PadTop < l.Ph; iy++)
-            x.Slice(iy * g.InW, cols).CopyTo(p.Slice((iy + g.PadTop) * l.Pw + g.PadLeft, cols));
+            CopyRow(x.Slice(iy * g.InW, cols), p.Slice((iy + g.PadTop) * l.Pw + g.PadLeft, cols));
     }
 
-    /// <summary>The input-sized window of a padded gradient plane (the adjoint of <see cref="Pad"/>).</summary>
-    private static void Crop(in ConvGeometry g, ReadOnlySpan<float> p, in Layout l, Span<float> dx)
+    /// <summary>dst = src (equal lengths), inline: the rows of 2x2 to 28x28 maps are too short for a memmove call to pay.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow(ReadOnlySpan<float> src, Span<float> dst)
     {
-        dx.Clear();
-        int cols = Math.Min(g.InW, l.Pw - g.PadLeft);
-        if (cols <= 0) return;
-        for (int iy = 0; iy < g.InH && iy + g.PadTop < l.Ph; iy++)
-            p.Slice((iy + g.PadTop) * l.Pw + g.PadLeft, cols).CopyTo(dx.Slice(iy * g.InW, cols));
+        ref float s = ref MemoryMarshal.GetReference(src);
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        int i = 0, n = src.Length;
+        for (; i + 8 <= n; i += 8) Vector256.LoadUnsafe(ref s, (nuint)i).StoreUnsafe(ref d, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref d, i) = Unsafe.Add(ref s, i);
+    }
+
+    /// <summary>dst = clamp(src + bias, lo, hi) (equal lengths), with the max-then-min of x86 vmaxps/vminps in both paths.</summary>
+    private static void CopyRowClamped(ReadOnlySpan<float> src, Span<float> dst, float bias, float lo, float hi)
+    {
+        ref float s = ref MemoryMarshal.GetReference(src);
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        int i = 0, n = src.Length;
+        var vb = Vector256.Create(bias); var vlo = Vector256.Create(lo); var vhi = Vector256.Create(hi);
+        for (; i + 8 <= n; i += 8)
+            Vector256.MinNative(Vector256.MaxNative(Vector256.LoadUnsafe(ref s, (nuint)i) + vb, vlo), vhi).StoreUnsafe(ref d, (nuint)i);
+        for (; i < n; i++)
+        {
+            float v = Unsafe.Add(ref s, i) + bias;
+            v = v > lo ? v : lo;
+            Unsafe.Add(ref d, i) = v < hi ? v : hi;
+        }
     }
 
     /// <summary>Q[a*sW + b][r, q] = P[r*sH + a, q*sW + b], zero beyond P.</summary>
@@ -209,29 +212,6 @@ internal static class PlanarConvKernels
                 if (py < l.Ph && g.StrideW == 2)
                     Deinterleave(p.Slice(py * l.Pw, l.Pw), q.Slice(a * 2 * l.PhasePlane + r * l.Qw, l.Qw),
                         q.Slice((a * 2 + 1) * l.PhasePlane + r * l.Qw, l.Qw));
-            }
-    }
-
-    /// <summary>The adjoint of <see cref="Split"/>: P[r*sH + a, q*sW + b] = Q[a*sW + b][r, q].</summary>
-    private static void Merge(in ConvGeometry g, in Layout l, ReadOnlySpan<float> q, Span<float> p)
-    {
-        for (int a = 0; a < g.StrideH; a++)
-            for (int r = 0; r < l.Qh; r++)
-            {
-                int py = r * g.StrideH + a;
-                if (py >= l.Ph) continue;
-                var dst = p.Slice(py * l.Pw, l.Pw);
-                if (g.StrideW == 2)
-                {
-                    Interleave(q.Slice(a * 2 * l.PhasePlane + r * l.Qw, l.Qw), q.Slice((a * 2 + 1) * l.PhasePlane + r * l.Qw, l.Qw), dst);
-                    continue;
-                }
-                for (int b = 0; b < g.StrideW; b++)
-                {
-                    var row = q.Slice((a * g.StrideW + b) * l.PhasePlane + r * l.Qw, l.Qw);
-                    int qc = 0;
-                    for (int px = b; px < l.Pw; px += g.StrideW) dst[px] = row[qc++];
-                }
             }
     }
 
@@ -262,25 +242,5 @@ internal static class PlanarConvKernels
         for (; px < src.Length; px++) (px % 2 == 0 ? even : odd)[px / 2] = src[px];
         even[((src.Length + 1) / 2)..].Clear();
         odd[(src.Length / 2)..].Clear();
-    }
-
-    /// <summary>The adjoint of <see cref="Deinterleave"/>: dst[2q] = even[q], dst[2q + 1] = odd[q].</summary>
-    private static void Interleave(ReadOnlySpan<float> even, ReadOnlySpan<float> odd, Span<float> dst)
-    {
-        int px = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
-            ref float re = ref Unsafe.AsRef(in even[0]);
-            ref float ro = ref Unsafe.AsRef(in odd[0]);
-            for (; px + 16 <= dst.Length; px += 16)
-            {
-                var e = Vector256.LoadUnsafe(ref re, (nuint)(px / 2));
-                var o = Vector256.LoadUnsafe(ref ro, (nuint)(px / 2));
-                Vector256.Shuffle(Vector256.Create(e.GetLower(), o.GetLower()), order).StoreUnsafe(ref dst[px]);
-                Vector256.Shuffle(Vector256.Create(e.GetUpper(), o.GetUpper()), order).StoreUnsafe(ref dst[px + 8]);
-            }
-        }
-        for (; px < dst.Length; px++) dst[px] = px % 2 == 0 ? even[px / 2] : odd[px / 2];
     }
 }

@@ -31,7 +31,7 @@ public sealed class DdpgStrategy(int episodes, int seed, DdpgOptions? options = 
         {
             cancel.ThrowIfCancellationRequested();
             bool warmup = episode < _options.WarmupEpisodes;
-            double sigma = _options.SigmaAt(episode);
+            double sigma = _options.SigmaAt(episode, episodes);
             var raw = new double[steps.Count];
             var chosen = new int[steps.Count];
             for (int i = 0; i < steps.Count; i++)
