@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
+using MixBit.CodeGen;
 using MixBit.Data;
+using MixBit.Integer;
 using MixBit.Memory;
 using MixBit.Models;
 using MixBit.Nn.Training;
@@ -33,7 +35,10 @@ public sealed record RunOutcome(string Folder, string HtmlReport, string Markdow
 /// </summary>
 public static class RunWorkflow
 {
-    public const string FineTunedModel = "finetuned.onnx", IntegerModel = "model.mbq", QdqModel = "model.qdq.onnx";
+    public const string FineTunedModel = "finetuned.onnx", IntegerModel = "model.mbq", QdqModel = "model.qdq.onnx", CFolder = "c";
+
+    /// <summary>The board preset the budget names, if any (the C check needs its core).</summary>
+    private static BoardPreset? BoardOf(RunRequest r) => BoardPreset.All.FirstOrDefault(b => b.Name == r.Budget.Device);
 
     public static RunOutcome Run(RunRequest request, IRunObserver observer, CancellationToken cancel = default)
     {
@@ -107,7 +112,26 @@ public static class RunWorkflow
             observer.StageFinished("integer", $"integer accuracy {f.IntegerAccuracy:P2} (fake-quant {f.FakeQuantAccuracy:P2}, agreement {f.Agreement:P2}), FLASH {o.Model.FlashBytes:N0} B");
         }
 
-        // 6. The report, from the files alone.
+        // 6. The C library, built and checked on the host (whole test set) and per core in QEMU (the board's first).
+        if (!File.Exists(At(RunFolderLayout.CCheck)))
+        {
+            if (BoardOf(request) is not { } board)
+                observer.StageSkipped("c", "the C library is built and checked for a board's core: give --board (with --flash/--ram to override its sizes)");
+            else
+            {
+                ran.Add("c");
+                observer.StageStarted("c", $"generating the C library and checking it for {board.Name} ({board.Core})");
+                var options = new DeployOptions(At(CFolder), board.Name, Check: true, DataDirectory: request.DataDirectory,
+                    Cores: request.Quick ? [ArmCore.OfPreset(board.Core).Name] : null, HostImages: request.Quick ? 1000 : null);
+                var check = DeployWorkflow.Run(QuantizedModelFile.Load(At(IntegerModel)), options, new Progress<string>(_ => { }));
+                var c = check.Facts;
+                string boards = string.Join("; ", c.Boards.Select(b => $"{b.Core}: FLASH {b.FlashBytes:N0} B, RAM {b.RamBytes:N0} B{(b.Fits ? "" : " (does not fit)")}, {b.Instructions / 1e6:F2} M instructions"));
+                observer.StageFinished("c", $"host accuracy {c.HostAccuracy:P2} on {c.HostImages:N0} images, QEMU {(c.QemuBitExact ? "bit-exact" : "NOT bit-exact")} on {c.QemuImages} images; {boards}");
+                if (!check.Fits) observer.Warn($"the C library does not fit {board.Name}: see {At(RunFolderLayout.CCheck)}");
+            }
+        }
+
+        // 7. The report, from the files alone.
         cancel.ThrowIfCancellationRequested();
         var report = RunReport.Write(dir);
         observer.StageFinished("report", report.HtmlPath);
