@@ -25,15 +25,19 @@ public class RunWorkflowTests
         var request = new RunRequest
         {
             OutDirectory = scratch.File("run"), Budget = Roomy, DataDirectory = images, TrainEpochs = 2, Episodes = 3,
-            EvaluationImages = 20, FinetuneEpochs = 1, ValidationCount = 20,
+            EvaluationImages = 20, FinetuneEpochs = 1, ValidationCount = 20, Quick = true,
         };
         var observer = new RecordingObserver();
         var first = RunWorkflow.Run(request, observer);
-        Assert.Equal(["model", "memory", "search", "baseline rule", "baseline uniform", "qat", "integer"], first.StagesRun);
+        Assert.Equal(["model", "memory", "search", "baseline rule", "baseline uniform", "qat", "integer", "c"], first.StagesRun);
         AssertStageFiles(request.OutDirectory);
         var run = RunFolderReader.Read(request.OutDirectory);
         Assert.Equal(3, run.Search!.Queries);
         Assert.True(run.Integer!.Agreement > 0.9, $"integer/fake-quant agreement {run.Integer.Agreement:P2}");
+        // The C library: the host build's accuracy is the integer engine's, QEMU bit-exact on the board's core.
+        Assert.Equal(run.Integer.TestAccuracy, run.CCheck!.HostAccuracy, 6);
+        Assert.True(run.CCheck.QemuBitExact);
+        Assert.Single(run.CCheck.Boards);
         Assert.Contains("trained here", run.Settings!.Model);
 
         var again = RunWorkflow.Run(request, new RecordingObserver());
@@ -48,7 +52,7 @@ public class RunWorkflowTests
         var request = new RunRequest
         {
             OutDirectory = scratch.File("run"), Budget = Roomy, ModelPath = TestFolders.Repo("tests/MixBit.Tests/Fixtures/reference_cnn.onnx"),
-            Episodes = 4, EvaluationImages = 50, FinetuneEpochs = 1, FinetuneImages = 200, ValidationCount = 300,
+            Episodes = 4, EvaluationImages = 50, FinetuneEpochs = 1, FinetuneImages = 200, ValidationCount = 300, Quick = true,
         };
         using var cancel = new CancellationTokenSource();
         var observer = new RecordingObserver { OnSearch = p => { if (p.Done == 2) cancel.Cancel(); } };
@@ -71,7 +75,7 @@ public class RunWorkflowTests
             Path.Combine(RunFolderLayout.SearchFolder, SearchWorkflow.SummaryFile), Path.Combine(RunFolderLayout.SearchFolder, SearchWorkflow.LogFile),
             Path.Combine(RunFolderLayout.RuleBaselineFolder, SearchWorkflow.SummaryFile), Path.Combine(RunFolderLayout.UniformBaselineFolder, SearchWorkflow.SummaryFile),
             RunWorkflow.FineTunedModel, RunFolderLayout.FinetuneFacts, RunWorkflow.IntegerModel, RunWorkflow.QdqModel, RunFolderLayout.IntegerFacts,
-            RunFolderLayout.HtmlReport, RunFolderLayout.MarkdownReport,
+            RunFolderLayout.CCheck, RunFolderLayout.HtmlReport, RunFolderLayout.MarkdownReport,
         })
             Assert.True(File.Exists(Path.Combine(folder, file)), $"{file} missing");
     }
