@@ -47,7 +47,9 @@ public static class RunCommand
             var view = new View();
             var o = Interruption.Run(cancel => RunWorkflow.Run(request, view, cancel));
             AnsiConsole.MarkupLineInterpolated($"[green]done[/] in {o.Duration:hh\\:mm\\:ss}: report [bold]{o.HtmlReport}[/] (and {o.MarkdownReport})");
-            return 0;
+            if (o.Problem is null) return 0;
+            CliErrors.Report(o.Problem);
+            return 1;
         });
         return cmd;
     }

@@ -25,7 +25,8 @@ public interface IRunObserver
 }
 
 /// <summary>The folder a run wrote and the stages it ran now (the others were finished before, or not applicable).</summary>
-public sealed record RunOutcome(string Folder, string HtmlReport, string MarkdownReport, IReadOnlyList<string> StagesRun, TimeSpan Duration);
+/// <param name="Problem">Set when the run finished but its result misses the goal (the C library does not fit the board).</param>
+public sealed record RunOutcome(string Folder, string HtmlReport, string MarkdownReport, IReadOnlyList<string> StagesRun, TimeSpan Duration, string? Problem = null);
 
 /// <summary>
 /// `mixbit run`: model -> memory analysis -> search (and the rule-based and uniform baselines) -> QAT -> integer model
@@ -127,15 +128,18 @@ public static class RunWorkflow
                 var c = check.Facts;
                 string boards = string.Join("; ", c.Boards.Select(b => $"{b.Core}: FLASH {b.FlashBytes:N0} B, RAM {b.RamBytes:N0} B{(b.Fits ? "" : " (does not fit)")}, {b.Instructions / 1e6:F2} M instructions"));
                 observer.StageFinished("c", $"host accuracy {c.HostAccuracy:P2} on {c.HostImages:N0} images, QEMU {(c.QemuBitExact ? "bit-exact" : "NOT bit-exact")} on {c.QemuImages} images; {boards}");
-                if (!check.Fits) observer.Warn($"the C library does not fit {board.Name}: see {At(RunFolderLayout.CCheck)}");
             }
         }
+        string? problem = RunFolderReader.ReadJson<CCheckFacts>(At(RunFolderLayout.CCheck)) is { } cFacts && cFacts.Boards.FirstOrDefault() is { Fits: false } own
+            ? $"the C library needs {own.FlashBytes:N0} B of FLASH and {own.RamBytes:N0} B of RAM on {own.Core} ({own.CodeBytes:N0} B of it runtime code), more than {request.Budget.Device} has; " +
+              $"the policy's kernel variants need more code than the FLASH reserve ({request.Budget.FlashReserveBytes:N0} B): re-run in a new folder with a larger --flash-reserve (see {At(RunFolderLayout.CCheck)})"
+            : null;
 
         // 7. The report, from the files alone.
         cancel.ThrowIfCancellationRequested();
         var report = RunReport.Write(dir);
         observer.StageFinished("report", report.HtmlPath);
-        return new RunOutcome(dir, report.HtmlPath, report.MarkdownPath, ran, clock.Elapsed);
+        return new RunOutcome(dir, report.HtmlPath, report.MarkdownPath, ran, clock.Elapsed, problem);
     }
 
     /// <summary>The trained default model that ships with MixBit (MobileNetV1 0.25 on Fashion-MNIST, models/README.md).</summary>
