@@ -34,6 +34,10 @@ done
 cols2=(BUILD="$root/runtime/build/cols2" "EXTRA_CFLAGS=-DMB_CONV_COLS=2 -DMB_DW_CHANNELS=4")
 step "host MB_CONV_COLS=2 MB_DW_CHANNELS=4" bash -c "make -s -j2 -C '$root/runtime' host BUILD='$root/runtime/build/cols2' EXTRA_CFLAGS='-DMB_CONV_COLS=2 -DMB_DW_CHANNELS=4' && '$root/runtime/build/cols2/host/test_kernels' 3 777"
 step "qemu m4 MB_CONV_COLS=2 MB_DW_CHANNELS=4" mk qemu CORE=m4 "${cols2[@]}"
+# the compact kernels (one body per op, run-time bit-widths: what deploy falls back to when the specialised ones do
+# not fit), host and the M0+ on QEMU's M4 board
+step "host MIXBIT_COMPACT" bash -c "make -s -j2 -C '$root/runtime' host BUILD='$root/runtime/build/compact' EXTRA_CFLAGS='-DMIXBIT_COMPACT' && '$root/runtime/build/compact/host/test_kernels' 3 4242"
+step "qemu m0plus MIXBIT_COMPACT" mk qemu CORE=m0plus BUILD="$root/runtime/build/compact" "EXTRA_CFLAGS=-DMIXBIT_COMPACT"
 step "benchmark m4 W8A8 (self-checking)" "$root/scripts/runtime-bench.sh" --cores m4 --configs 0
 [ "$failed" -eq 0 ] || echo "failed steps: ${failures[*]}"
 echo "$passed passed, $failed failed"

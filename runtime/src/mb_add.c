@@ -5,7 +5,7 @@
  */
 #include "mb_internal.h"
 
-MB_INLINE void mb_add_body(const mb_add_params *p, const uint8_t *a, const uint8_t *b, uint8_t *out, int32_t abits,
+MB_BODY void mb_add_body(const mb_add_params *p, const uint8_t *a, const uint8_t *b, uint8_t *out, int32_t abits,
                            int32_t bbits, int32_t obits)
 {
     for (int32_t i = 0; i < p->size; i++) {

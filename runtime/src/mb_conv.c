@@ -73,7 +73,7 @@ MB_INLINE void mb_copy_rows(const uint8_t *w, int32_t r0, int32_t n, int32_t k, 
     }
 }
 
-MB_INLINE void mb_conv_body(const mb_conv2d_params *p, const mb_channel_quant *q, const uint8_t *in,
+MB_BODY void mb_conv_body(const mb_conv2d_params *p, const mb_channel_quant *q, const uint8_t *in,
                             const uint8_t *w, uint8_t *out, void *scratch, int32_t wbits, int32_t abits,
                             int32_t obits, int32_t pointwise)
 {

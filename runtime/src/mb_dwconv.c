@@ -90,7 +90,7 @@ MB_INLINE void mb_dw_row(const mb_conv2d_params *p, const mb_channel_quant *q, m
     }
 }
 
-MB_INLINE void mb_dw_body(const mb_conv2d_params *p, const mb_channel_quant *q, const uint8_t *in,
+MB_BODY void mb_dw_body(const mb_conv2d_params *p, const mb_channel_quant *q, const uint8_t *in,
                           const uint8_t *w, uint8_t *out, void *scratch, int32_t wbits, int32_t abits, int32_t obits)
 {
     const int32_t c = p->in_c, kh = p->k_h, kw = p->k_w, span = (p->out_w - 1) * p->stride_w + kw;

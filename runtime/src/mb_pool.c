@@ -17,7 +17,7 @@ MB_INLINE void mb_window(int32_t o, int32_t stride, int32_t pad, int32_t k, int3
  * One window walk for both pools (is_max constant after inlining). Average: requantized sum of x + input_offset;
  * max: the largest code among the in-bounds taps, the grid minimum for a window with none, stored unchanged.
  */
-MB_INLINE void mb_pool_body(const mb_pool_params *p, const mb_pool_quant *q, const uint8_t *in, uint8_t *out,
+MB_BODY void mb_pool_body(const mb_pool_params *p, const mb_pool_quant *q, const uint8_t *in, uint8_t *out,
                             int32_t abits, int32_t obits, int32_t is_max)
 {
     const int32_t c = p->c, sgn = p->input_signed;

@@ -14,8 +14,9 @@ public sealed record RuntimeReserve(string Core, long FlashBytes, long RamBytes)
 {
     public static IReadOnlyList<RuntimeReserve> All { get; } =
     [
-        // measured code 17,845 B; stack 608 B + 12 B static
-        new("Cortex-M0+", 19 * MemorySize.KiB, 1 * MemorySize.KiB),
+        // measured code 17,845 B (specialised kernels, rule policy); the compact kernels, which deploy falls back to when a
+        // policy's specialised kernels do not fit, measured 19,761 B with every bit path linked; stack 608 B + 12 B static
+        new("Cortex-M0+", 20 * MemorySize.KiB, 1 * MemorySize.KiB),
         // measured code 17,253 B; stack 552 B + 12 B
         new("Cortex-M4", 18 * MemorySize.KiB, 1 * MemorySize.KiB),
         // measured code 17,289 B; stack 552 B + 12 B

@@ -28,8 +28,12 @@ public sealed record QdqFacts(double OnnxRuntimeAgreement, int Images);
 /// <summary>c/check.json: the generated C library built and run on the host and, per board, under QEMU.</summary>
 public sealed record CCheckFacts(double HostAccuracy, int HostImages, bool QemuBitExact, int QemuImages, IReadOnlyList<BoardCheck> Boards);
 
-/// <summary>The C library built for one board: sizes, fit, and the instructions of one inference (total and per layer).</summary>
+/// <summary>
+/// The C library built for one board: sizes, fit, and the instructions of one inference (total and per layer);
+/// <c>Kernels</c>: "specialised" (one kernel per bit triple) or "compact" (run-time bit-widths, chosen when the
+/// specialised build does not fit the board).
+/// </summary>
 public sealed record BoardCheck(string Board, string Core, long FlashBytes, long RamBytes, long CodeBytes, long WeightBytes,
-    long ArenaBytes, long StackBytes, bool Fits, long Instructions, IReadOnlyList<LayerInstructions> Layers);
+    long ArenaBytes, long StackBytes, bool Fits, long Instructions, IReadOnlyList<LayerInstructions> Layers, string? Kernels = null);
 
 public sealed record LayerInstructions(string Name, string Op, long Macs, long Instructions);

@@ -161,13 +161,24 @@ public static class DeployWorkflow
         {
             progress?.Report($"ARM build for {core.Cpu}");
             CToolchain.Run("make", [jobs, "lib", "harness", $"CORE={core.Name}"], dir);
-            var size = CToolchain.Size(Path.Combine("build", core.Name, "lib.elf"), dir);
+            string build = core.Name;
+            var size = CToolchain.Size(Path.Combine("build", build, "lib.elf"), dir);
+            // Each bit triple links its own specialised kernel; when they do not fit the board's own core, the compact
+            // kernels (one body per op, run-time bit-widths, bit-identical outputs) keep the code within the reserve.
+            if (boards.Count == 0 && !(size.FlashBytes <= board.FlashBytes))
+            {
+                progress?.Report($"ARM build for {core.Cpu} with the compact kernels");
+                CToolchain.Run("make", [jobs, "lib", "harness", $"CORE={core.Name}", "COMPACT=1"], dir);
+                build = core.Name + "-compact";
+                size = CToolchain.Size(Path.Combine("build", build, "lib.elf"), dir);
+            }
             progress?.Report($"QEMU run on {core.QemuBoard} ({core.Cpu})");
-            var run = CToolchain.RunHarness(dir, core, Path.Combine("build", core.Name, "harness.elf"), plugin, model.Ops.Length);
+            var run = CToolchain.RunHarness(dir, core, Path.Combine("build", build, "harness.elf"), plugin, model.Ops.Length);
             long flash = size.FlashBytes, ram = size.RamBytes + run.StackBytes;
             var layers = writer.Ops.Select((g, i) => new LayerInstructions(g.Name, g.Op, g.Macs, run.OpInstructions[i])).ToArray();
             var facts = new BoardCheck(core.QemuBoard, core.Cpu, flash, ram, flash - model.WeightBytes - model.ParameterBytes, model.WeightBytes,
-                writer.Arena.SizeBytes, run.StackBytes, flash <= board.FlashBytes && ram <= board.RamBytes, run.OpInstructions.Sum(), layers);
+                writer.Arena.SizeBytes, run.StackBytes, flash <= board.FlashBytes && ram <= board.RamBytes, run.OpInstructions.Sum(), layers,
+                build.EndsWith("-compact") ? "compact" : "specialised");
             boards.Add(new DeployedBoard(facts, run.BitExact, run.Images, size.Data, size.Bss, model.ParameterBytes));
         }
         bool qemuExact = boards.Count > 0 && boards.All(b => b.QemuBitExact == b.QemuImages);
