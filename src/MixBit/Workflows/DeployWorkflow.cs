@@ -164,8 +164,9 @@ public static class DeployWorkflow
             string build = core.Name;
             var size = CToolchain.Size(Path.Combine("build", build, "lib.elf"), dir);
             // Each bit triple links its own specialised kernel; when they do not fit the board's own core, the compact
-            // kernels (one body per op, run-time bit-widths, bit-identical outputs) keep the code within the reserve.
-            if (boards.Count == 0 && !(size.FlashBytes <= board.FlashBytes))
+            // kernels (one body per op, run-time bit-widths, bit-identical outputs) keep the code within the reserve (each
+            // core is checked against the board's budget, the reference cores too).
+            if (!(size.FlashBytes <= board.FlashBytes))
             {
                 progress?.Report($"ARM build for {core.Cpu} with the compact kernels");
                 CToolchain.Run("make", [jobs, "lib", "harness", $"CORE={core.Name}", "COMPACT=1"], dir);
