@@ -45,7 +45,7 @@ public static class RunCommand
             };
             if (p.GetValue(quick)) request = RunRequest.QuickForm(request);
             var view = new View();
-            var o = Interruption.Run(cancel => RunWorkflow.Run(request, view, cancel));
+            var o = Interruption.Run(cancel => RunWorkflow.Run(request, view, cancel, OnnxRuntimeQdq.Run));
             AnsiConsole.MarkupLineInterpolated($"[green]done[/] in {o.Duration:hh\\:mm\\:ss}: report [bold]{o.HtmlReport}[/] (and {o.MarkdownReport})");
             if (o.Problem is null) return 0;
             CliErrors.Report(o.Problem);

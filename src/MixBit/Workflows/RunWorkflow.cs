@@ -41,7 +41,8 @@ public static class RunWorkflow
     /// <summary>The board preset the budget names, if any (the C check needs its core).</summary>
     private static BoardPreset? BoardOf(RunRequest r) => BoardPreset.All.FirstOrDefault(b => b.Name == r.Budget.Device);
 
-    public static RunOutcome Run(RunRequest request, IRunObserver observer, CancellationToken cancel = default)
+    /// <param name="qdqRunner">Runs the QDQ export (ONNX Runtime, from the command line) for qdq.json; none: that check is not run.</param>
+    public static RunOutcome Run(RunRequest request, IRunObserver observer, CancellationToken cancel = default, QdqRunner? qdqRunner = null)
     {
         request.Validate();
         var clock = Stopwatch.StartNew();
@@ -111,6 +112,16 @@ public static class RunWorkflow
             WriteJson(At(RunFolderLayout.IntegerFacts), new IntegerModelFacts(f.IntegerAccuracy, f.FakeQuantAccuracy, f.Agreement,
                 o.Model.FlashBytes, o.Model.WeightBytes, o.Model.ParameterBytes, f.Images));
             observer.StageFinished("integer", $"integer accuracy {f.IntegerAccuracy:P2} (fake-quant {f.FakeQuantAccuracy:P2}, agreement {f.Agreement:P2}), FLASH {o.Model.FlashBytes:N0} B");
+        }
+        if (qdqRunner is not null && !File.Exists(At(RunFolderLayout.QdqFacts)))
+        {
+            ran.Add("qdq");
+            observer.StageStarted("qdq", "running the QDQ ONNX export in ONNX Runtime");
+            var (model, metadata) = ModelFile.LoadWithMetadata(floatModel);
+            var test = Source(request).Load(model.Graph, metadata).Test;
+            var q = QdqAgreement.Measure(QuantizedModelFile.Load(At(IntegerModel)), test, request.Quick ? 500 : 2000, qdqRunner);
+            WriteJson(At(RunFolderLayout.QdqFacts), q);
+            observer.StageFinished("qdq", $"top-1 agreement with the integer engine {q.OnnxRuntimeAgreement:P2} on {q.Images:N0} test images");
         }
 
         // 6. The C library, built and checked on the host (whole test set) and per core in QEMU (the board's first).

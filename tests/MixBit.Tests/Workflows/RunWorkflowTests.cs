@@ -28,8 +28,8 @@ public class RunWorkflowTests
             EvaluationImages = 20, FinetuneEpochs = 1, ValidationCount = 20, Quick = true,
         };
         var observer = new RecordingObserver();
-        var first = RunWorkflow.Run(request, observer);
-        Assert.Equal(["model", "memory", "search", "baseline rule", "baseline uniform", "qat", "integer", "c"], first.StagesRun);
+        var first = RunWorkflow.Run(request, observer, qdqRunner: (m, p, n, chw) => Integer.QdqExportTests.RunOrt(m, p, n, chw));
+        Assert.Equal(["model", "memory", "search", "baseline rule", "baseline uniform", "qat", "integer", "qdq", "c"], first.StagesRun);
         AssertStageFiles(request.OutDirectory);
         var run = RunFolderReader.Read(request.OutDirectory);
         Assert.Equal(3, run.Search!.Queries);
@@ -38,6 +38,7 @@ public class RunWorkflowTests
         Assert.Equal(run.Integer.TestAccuracy, run.CCheck!.HostAccuracy, 6);
         Assert.True(run.CCheck.QemuBitExact);
         Assert.Single(run.CCheck.Boards);
+        Assert.True(run.Qdq!.OnnxRuntimeAgreement >= 0.99, $"ONNX Runtime on the QDQ export agrees on {run.Qdq.OnnxRuntimeAgreement:P2}");
         Assert.Contains("trained here", run.Settings!.Model);
 
         var again = RunWorkflow.Run(request, new RecordingObserver());
