@@ -83,6 +83,8 @@ public static class RunWorkflow
         // 3. The search and its baselines, on the same validation images.
         string searchDir = At(RunFolderLayout.SearchFolder);
         Search(request, floatModel, searchDir, request.Strategy, observer, ran, cancel);
+        // A stage that ran now makes the files of every later stage stale (a new policy, a new model): they run again.
+        bool stale = ran.Contains("search");
         Search(request, floatModel, At(RunFolderLayout.RuleBaselineFolder), "rule", observer, ran, cancel);
         Search(request, floatModel, At(RunFolderLayout.UniformBaselineFolder), "uniform", observer, ran, cancel, optional: true);
         string policyPath = Path.Combine(searchDir, SearchWorkflow.PolicyFile);
@@ -94,16 +96,18 @@ public static class RunWorkflow
         {
             quantizedModel = At(FineTunedModel);
             policy = new PolicySource();
-            if (!File.Exists(quantizedModel) || !File.Exists(At(RunFolderLayout.FinetuneFacts)))
+            if (stale || !File.Exists(quantizedModel) || !File.Exists(At(RunFolderLayout.FinetuneFacts)))
             {
+                stale = true;
                 ran.Add("qat");
                 FineTune(request, floatModel, policyPath, quantizedModel, observer, cancel);
             }
         }
 
         // 5. The integer-only model, checked against its fake-quant twin, and its QDQ ONNX form.
-        if (!File.Exists(At(IntegerModel)) || !File.Exists(At(RunFolderLayout.IntegerFacts)))
+        if (stale || !File.Exists(At(IntegerModel)) || !File.Exists(At(RunFolderLayout.IntegerFacts)))
         {
+            stale = true;
             ran.Add("integer");
             observer.StageStarted("integer", "converting to the integer-only model");
             var o = ConvertWorkflow.Run(new ConvertRequest(quantizedModel, policy, new QuantizationOptions(), At(IntegerModel), request.Seed,
@@ -113,7 +117,7 @@ public static class RunWorkflow
                 o.Model.FlashBytes, o.Model.WeightBytes, o.Model.ParameterBytes, f.Images));
             observer.StageFinished("integer", $"integer accuracy {f.IntegerAccuracy:P2} (fake-quant {f.FakeQuantAccuracy:P2}, agreement {f.Agreement:P2}), FLASH {o.Model.FlashBytes:N0} B");
         }
-        if (qdqRunner is not null && !File.Exists(At(RunFolderLayout.QdqFacts)))
+        if (qdqRunner is not null && (stale || !File.Exists(At(RunFolderLayout.QdqFacts))))
         {
             ran.Add("qdq");
             observer.StageStarted("qdq", "running the QDQ ONNX export in ONNX Runtime");
@@ -125,7 +129,7 @@ public static class RunWorkflow
         }
 
         // 6. The C library, built and checked on the host (whole test set) and per core in QEMU (the board's first).
-        if (!File.Exists(At(RunFolderLayout.CCheck)))
+        if (stale || !File.Exists(At(RunFolderLayout.CCheck)))
         {
             if (BoardOf(request) is not { } board)
                 observer.StageSkipped("c", "the C library is built and checked for a board's core: give --board (with --flash/--ram to override its sizes)");

@@ -43,6 +43,9 @@ public class RunWorkflowTests
 
         var again = RunWorkflow.Run(request, new RecordingObserver());
         Assert.Empty(again.StagesRun);
+        // A stage run again makes the later ones stale: a new fine-tuned model gets a new integer model and C library.
+        File.Delete(Path.Combine(request.OutDirectory, RunWorkflow.FineTunedModel));
+        Assert.Equal(["qat", "integer", "c"], RunWorkflow.Run(request, new RecordingObserver()).StagesRun);
         Assert.Throws<MixBitException>(() => RunWorkflow.Run(request with { Episodes = 4 }, new RecordingObserver()));
     }
 
