@@ -10,10 +10,14 @@ public static class RunFolderLayout
     public const string SearchFolder = "search";
     public const string RuleBaselineFolder = "baselines/rule";
     public const string UniformBaselineFolder = "baselines/uniform";
+    public const string FineTunedModel = "finetuned.onnx";
     public const string FinetuneFacts = "finetune.json";
+    public const string IntegerModel = "model.mbq";
+    public const string QdqModel = "model.qdq.onnx";
     public const string IntegerFacts = "integer.json";
     public const string QdqFacts = "qdq.json";
-    public const string CCheck = "c/check.json";
+    public const string CFolder = "c";
+    public const string CCheck = CFolder + "/check.json";
     public const string HtmlReport = "report.html";
     public const string MarkdownReport = "report.md";
     public const string PlotsFolder = "plots";

@@ -36,8 +36,6 @@ public sealed record RunOutcome(string Folder, string HtmlReport, string Markdow
 /// </summary>
 public static class RunWorkflow
 {
-    public const string FineTunedModel = "finetuned.onnx", IntegerModel = "model.mbq", QdqModel = "model.qdq.onnx", CFolder = "c";
-
     /// <summary>The board preset the budget names, if any (the C check needs its core).</summary>
     private static BoardPreset? BoardOf(RunRequest r) => BoardPreset.All.FirstOrDefault(b => b.Name == r.Budget.Device);
 
@@ -94,7 +92,7 @@ public static class RunWorkflow
         PolicySource policy = new(policyPath);
         if (request.FinetuneEpochs > 0)
         {
-            quantizedModel = At(FineTunedModel);
+            quantizedModel = At(RunFolderLayout.FineTunedModel);
             policy = new PolicySource();
             if (stale || !File.Exists(quantizedModel) || !File.Exists(At(RunFolderLayout.FinetuneFacts)))
             {
@@ -105,13 +103,13 @@ public static class RunWorkflow
         }
 
         // 5. The integer-only model, checked against its fake-quant twin, and its QDQ ONNX form.
-        if (stale || !File.Exists(At(IntegerModel)) || !File.Exists(At(RunFolderLayout.IntegerFacts)))
+        if (stale || !File.Exists(At(RunFolderLayout.IntegerModel)) || !File.Exists(At(RunFolderLayout.IntegerFacts)))
         {
             stale = true;
             ran.Add("integer");
             observer.StageStarted("integer", "converting to the integer-only model");
-            var o = ConvertWorkflow.Run(new ConvertRequest(quantizedModel, policy, new QuantizationOptions(), At(IntegerModel), request.Seed,
-                request.DataDirectory, request.ValidationCount, At(QdqModel)));
+            var o = ConvertWorkflow.Run(new ConvertRequest(quantizedModel, policy, new QuantizationOptions(), At(RunFolderLayout.IntegerModel), request.Seed,
+                request.DataDirectory, request.ValidationCount, At(RunFolderLayout.QdqModel)));
             var f = o.Fidelity;
             WriteJson(At(RunFolderLayout.IntegerFacts), new IntegerModelFacts(f.IntegerAccuracy, f.FakeQuantAccuracy, f.Agreement,
                 o.Model.FlashBytes, o.Model.WeightBytes, o.Model.ParameterBytes, f.Images));
@@ -123,7 +121,7 @@ public static class RunWorkflow
             observer.StageStarted("qdq", "running the QDQ ONNX export in ONNX Runtime");
             var (model, metadata) = ModelFile.LoadWithMetadata(floatModel);
             var test = Source(request).Load(model.Graph, metadata).Test;
-            var q = QdqAgreement.Measure(QuantizedModelFile.Load(At(IntegerModel)), test, request.Quick ? 500 : 2000, qdqRunner);
+            var q = QdqAgreement.Measure(QuantizedModelFile.Load(At(RunFolderLayout.IntegerModel)), test, request.Quick ? 500 : 2000, qdqRunner);
             WriteJson(At(RunFolderLayout.QdqFacts), q);
             observer.StageFinished("qdq", $"top-1 agreement with the integer engine {q.OnnxRuntimeAgreement:P2} on {q.Images:N0} test images");
         }
@@ -137,9 +135,9 @@ public static class RunWorkflow
             {
                 ran.Add("c");
                 observer.StageStarted("c", $"generating the C library and checking it for {board.Name} ({board.Core})");
-                var options = new DeployOptions(At(CFolder), board.Name, Check: true, DataDirectory: request.DataDirectory,
+                var options = new DeployOptions(At(RunFolderLayout.CFolder), board.Name, Check: true, DataDirectory: request.DataDirectory,
                     Cores: request.Quick ? [ArmCore.OfPreset(board.Core).Name] : null, HostImages: request.Quick ? 1000 : null);
-                var check = DeployWorkflow.Run(QuantizedModelFile.Load(At(IntegerModel)), options, new Progress<string>(_ => { }));
+                var check = DeployWorkflow.Run(QuantizedModelFile.Load(At(RunFolderLayout.IntegerModel)), options, new Progress<string>(_ => { }));
                 var c = check.Facts;
                 string boards = string.Join("; ", c.Boards.Select(b => $"{b.Core}: FLASH {b.FlashBytes:N0} B, RAM {b.RamBytes:N0} B{(b.Fits ? "" : " (does not fit)")}, {b.Instructions / 1e6:F2} M instructions"));
                 observer.StageFinished("c", $"host accuracy {c.HostAccuracy:P2} on {c.HostImages:N0} images, QEMU {(c.QemuBitExact ? "bit-exact" : "NOT bit-exact")} on {c.QemuImages} images; {boards}");

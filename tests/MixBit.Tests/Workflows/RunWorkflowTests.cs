@@ -44,7 +44,7 @@ public class RunWorkflowTests
         var again = RunWorkflow.Run(request, new RecordingObserver());
         Assert.Empty(again.StagesRun);
         // A stage run again makes the later ones stale: a new fine-tuned model gets a new integer model and C library.
-        File.Delete(Path.Combine(request.OutDirectory, RunWorkflow.FineTunedModel));
+        File.Delete(Path.Combine(request.OutDirectory, RunFolderLayout.FineTunedModel));
         Assert.Equal(["qat", "integer", "c"], RunWorkflow.Run(request, new RecordingObserver()).StagesRun);
         Assert.Throws<MixBitException>(() => RunWorkflow.Run(request with { Episodes = 4 }, new RecordingObserver()));
     }
@@ -78,7 +78,7 @@ public class RunWorkflowTests
             RunFolderLayout.Settings, RunFolderLayout.FloatModel, RunFolderLayout.FloatFacts, RunFolderLayout.Analysis,
             Path.Combine(RunFolderLayout.SearchFolder, SearchWorkflow.SummaryFile), Path.Combine(RunFolderLayout.SearchFolder, SearchWorkflow.LogFile),
             Path.Combine(RunFolderLayout.RuleBaselineFolder, SearchWorkflow.SummaryFile), Path.Combine(RunFolderLayout.UniformBaselineFolder, SearchWorkflow.SummaryFile),
-            RunWorkflow.FineTunedModel, RunFolderLayout.FinetuneFacts, RunWorkflow.IntegerModel, RunWorkflow.QdqModel, RunFolderLayout.IntegerFacts,
+            RunFolderLayout.FineTunedModel, RunFolderLayout.FinetuneFacts, RunFolderLayout.IntegerModel, RunFolderLayout.QdqModel, RunFolderLayout.IntegerFacts,
             RunFolderLayout.CCheck, RunFolderLayout.HtmlReport, RunFolderLayout.MarkdownReport,
         })
             Assert.True(File.Exists(Path.Combine(folder, file)), $"{file} missing");
