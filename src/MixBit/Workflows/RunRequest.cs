@@ -37,7 +37,14 @@ public sealed record RunRequest
     };
 
     /// <summary>HAQ's agent settings, with the warm-up shortened to a third of a short search so that the agent acts at all.</summary>
-    public DdpgOptions Ddpg => new DdpgOptions() is var d && Episodes < 3 * d.WarmupEpisodes ? d with { WarmupEpisodes = Math.Max(1, Episodes / 3) } : d;
+    public DdpgOptions Ddpg
+    {
+        get
+        {
+            var haq = new DdpgOptions();
+            return Episodes < 3 * haq.WarmupEpisodes ? haq with { WarmupEpisodes = Math.Max(1, Episodes / 3) } : haq;
+        }
+    }
 
     public void Validate()
     {
