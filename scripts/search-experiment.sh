@@ -3,7 +3,9 @@
 # does not fit, the seeded strategies (ddpg, random) over three seeds; each final policy evaluated on the test set after
 # calibration; then the same short QAT for the DDPG, rule-based and best uniform policies, evaluated on the test set.
 # Resumable: a finished step is skipped, an interrupted search continues from its log (--resume), an interrupted QAT
-# from its checkpoint. Results: $out/**/{summary,test,qat-test}.json, tabulated by scripts/search_report.py.
+# from its checkpoint. STRATEGIES, SEEDED, SEEDS, EPISODES, QAT_EPOCHS, QAT_IMAGES, BUDGETS, NO_QAT and NO_REPORT
+# narrow or change the defaults (scripts/results-experiment.sh uses them).
+# Results: $out/**/{summary,test,qat-test}.json, tabulated by scripts/search_report.py.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 model="${MIXBIT_MODEL:-$root/models/mobilenet_v1_w0.25_fmnist.onnx}"
@@ -14,6 +16,8 @@ qat_epochs="${QAT_EPOCHS:-1}"
 qat_images="${QAT_IMAGES:-10000}"
 # name:options of each budget (see docs/SEARCH.md for how they were chosen).
 budgets=(${BUDGETS:-"tight:--flash=128kB,--ram=10kB" "g071:--board=stm32g071"})
+single=(${STRATEGIES-uniform rule greedy exact}) # strategies run once (seed 0)
+seeded=(${SEEDED-ddpg random})                     # strategies run once per seed
 mixbit() { "$root/scripts/mixbit" "$@"; }
 
 json_to() { # json_to FILE command... : runs a --json command and keeps its stdout only if it succeeded
@@ -45,13 +49,13 @@ qat() { # qat DIR: the same short QAT for the policy in DIR, then its test accur
 
 for b in "${budgets[@]}"; do
   name="${b%%:*}"; opts="${b#*:}"
-  for s in uniform rule greedy exact; do search "$name" "$opts" "$s" 0; done
+  for s in "${single[@]}"; do search "$name" "$opts" "$s" 0; done
   for seed in "${seeds[@]}"; do
-    search "$name" "$opts" ddpg "$seed"
-    search "$name" "$opts" random "$seed"
+    for s in "${seeded[@]}"; do search "$name" "$opts" "$s" "$seed"; done
   done
+  [ -n "${NO_QAT:-}" ] && continue
   qat "$out/$name/uniform-s0"
   qat "$out/$name/rule-s0"
   for seed in "${seeds[@]}"; do qat "$out/$name/ddpg-s$seed"; done
 done
-/usr/bin/env python3 "$root/scripts/search_report.py" "$out"
+[ -n "${NO_REPORT:-}" ] || /usr/bin/env python3 "$root/scripts/search_report.py" "$out"
