@@ -26,8 +26,12 @@ public sealed record DatasetSource(string? Directory = null, int ValidationCount
     /// <summary>
     /// Loads the data and splits a seeded validation set off the training set (unless an image folder has val/).
     /// <paramref name="model"/> (with its <paramref name="metadata"/>) fixes an image folder's image shape and class order.
+    /// Inside a <see cref="DatasetScope"/> a second load of the same data is the first one's splits.
     /// </summary>
     public DatasetSplits Load(ModelGraph? model = null, IReadOnlyDictionary<string, string>? metadata = null)
+        => DatasetScope.GetOrLoad(this, model, metadata, () => LoadFiles(model, metadata));
+
+    private DatasetSplits LoadFiles(ModelGraph? model, IReadOnlyDictionary<string, string>? metadata)
     {
         if (!IsImageFolder)
         {

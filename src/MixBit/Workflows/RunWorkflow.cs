@@ -48,6 +48,7 @@ public static class RunWorkflow
         string At(string relative) => Path.Combine(dir, relative);
         var ran = new List<string>();
         PrepareFolder(request);
+        using var data = DatasetScope.Begin(); // the stages share the data set they load, read once
 
         // 1. The float model.
         string floatModel = At(RunFolderLayout.FloatModel);

@@ -37,15 +37,17 @@ public class InterruptionTests
     {
         using var data = IdxTestFiles.Stripes(3000, 50);
         string output = Path.Combine(data.Directory, "out", "model.onnx");
-        using var run = CliRunner.Start(Train(data.Directory, output, 50));
-        Assert.True(run.WaitForOutput("training from epoch 1 of 50"), run.Stdout);
+        // Thousands of epochs, so that the run is still going when a test reader starved by a loaded machine sees
+        // the first line (50 epochs once finished before the signal arrived).
+        using var run = CliRunner.Start(Train(data.Directory, output, 5000));
+        Assert.True(run.WaitForOutput("training from epoch 1 of 5000"), run.Stdout);
         run.Signal(PosixSignal.SIGINT);
         var r = run.Wait();
 
         Assert.Equal(130, r.ExitCode);
         Assert.DoesNotContain("   at ", r.Stderr);
         // The message must be true whichever point the signal reached.
-        if (r.Stdout.Contains("epoch   1/50"))
+        if (r.Stdout.Contains("epoch   1/5000"))
             Assert.Contains("continue with the same command plus --resume", r.Stderr);
         else
         {
