@@ -31,7 +31,7 @@ public static class EngineThroughput
 
     public static double InferImagesPerSecond(Model model, int batch, double minSeconds, int minSteps)
     {
-        var net = new Network(model);
+        var net = new Network(model) { ParametersFrozen = true }; // an inference session, as ONNX Runtime's
         var x = RandomInput(model.Graph, batch);
         return batch * Rate(() => net.Forward(x), minSeconds, minSteps);
     }

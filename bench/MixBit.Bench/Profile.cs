@@ -33,6 +33,7 @@ public static class Profile
             Console.WriteLine($"{graph.Nodes[i].Name,-22} {graph.Nodes[i].Spec.OpName,-10} {graph.ShapeOf(i),-12} fwd {ms(net.ForwardTicks[i]),7:F3} ms  bwd {ms(net.BackwardTicks[i]),7:F3} ms");
         Console.WriteLine($"total fwd {ms(net.ForwardTicks.Sum()):F2} ms, bwd {ms(net.BackwardTicks.Sum()):F2} ms");
         Array.Clear(net.ForwardTicks);
+        net.ParametersFrozen = true; // an inference session
         for (int s = 0; s < steps * 5; s++) net.Forward(x);
         Console.WriteLine("inference (fused):");
         for (int i = 0; i < graph.Count; i++)

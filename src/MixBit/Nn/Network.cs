@@ -62,6 +62,20 @@ public sealed class Network
     /// </summary>
     public bool FuseForInference { get; set; } = true;
 
+    /// <summary>
+    /// The caller's promise that the parameters will not change while this is set: inference then keeps what it derives
+    /// from them (each chain's BatchNorm-folded weights, made on the first pass) instead of deriving it again on every
+    /// call, as an inference session does. A training forward withdraws the promise; set it again for the next
+    /// inference-only phase. Default: not set, so a change to any parameter is always seen.
+    /// </summary>
+    public bool ParametersFrozen
+    {
+        get => _frozenPeriod != 0;
+        set => _frozenPeriod = !value ? 0 : _frozenPeriod != 0 ? _frozenPeriod : ++_frozenPeriods;
+    }
+
+    private int _frozenPeriod, _frozenPeriods; // each freeze is a new period, so a fold from an earlier one is never reused
+
     /// <summary>Output of node <paramref name="index"/> from the last forward pass.</summary>
     public Tensor OutputOf(int index) => _outputs[index]
         ?? throw new InvalidOperationException($"Node {index} ('{_graph.Nodes[index].Name}') was fused into its chain in the last forward; set FuseForInference = false to observe it.");
@@ -71,6 +85,7 @@ public sealed class Network
         var s = _graph.InputShape;
         if (input.Rank != 4 || input.Dim(1) != s.Channels || input.Dim(2) != s.Height || input.Dim(3) != s.Width)
             throw new ModelException($"Model '{_graph.Name}' expects input [N, {s.Channels}, {s.Height}, {s.Width}], got {input.ShapeString}.");
+        if (training) ParametersFrozen = false;
         bool fuse = !training && FuseForInference;
         for (int i = 0; i < _layers.Length; i++)
         {
@@ -81,7 +96,7 @@ public sealed class Network
             long t0 = Profiling ? ProfileClock() : 0;
             if (fuse && _fused[i] is { } chain)
             {
-                var y = chain.Forward(ins[0]);
+                var y = chain.Forward(ins[0], _frozenPeriod);
                 // Only the chain's tail output exists; the inner nodes' outputs were never formed.
                 foreach (int m in _chainNodes[i]!) _outputs[m] = null!;
                 _outputs[_chainNodes[i]![^1]] = y;

@@ -32,9 +32,113 @@ internal static class ManagedGemm
     private const int BlockPanels = 8; // B panels packed per pass: KC x 192 floats (192 KB)
     private const long MinTaskMacs = 1 << 16; // below this a task is not worth handing to another thread
 
-    [ThreadStatic] private static float[]? _blockB, _tile, _packedA, _partials;
+    [ThreadStatic] private static float[]? _blockB, _tile, _packedA, _partials, _dotRows;
 
     public static void Multiply(int m, int n, int k, float alpha, in MatrixView a, in MatrixView b, float beta, in MatrixView c, in GemmEpilogue epilogue)
+        => Multiply(m, n, k, alpha, a, b, beta, c, epilogue, allowTransposed: true);
+
+    /// <summary>
+    /// Whether C^T = B^T A^T does less padded work than C = A B: a product with few columns (a pointwise layer on a 4x4 or
+    /// 2x2 map at batch 1) fills 4 of the register block's 24 lanes, its transpose all of them, with its few rows padded
+    /// to 4 instead. Chosen by the shape alone (1.5x margin for packing the larger operand); the bits are the same either
+    /// way, since every element is the same FMA sequence.
+    /// </summary>
+    internal static bool PrefersTransposed(int m, int n)
+        => n < NR && 3L * Pad(n, MR) * Pad(m, NR) < 2L * Pad(m, MR) * Pad(n, NR);
+
+    private static long Pad(int x, int to) => (long)(x + to - 1) / to * to;
+
+    /// <summary>
+    /// Whether the product is a few dot products per long vector: at most <see cref="MR"/> columns while each row of A
+    /// has adjacent k (weights times a few positions), or at most MR rows while each column of B has adjacent k (a
+    /// batch-1 fully connected layer, x W^T). Then the long operand is read once in place, no padding and no packing of
+    /// it, where the register block would pad the short side to 4 x 24 and copy the weights on every call.
+    /// Chosen by shape and layout alone.
+    /// </summary>
+    internal static bool PrefersDots(int m, int n, in MatrixView a, in MatrixView b)
+        => (n <= MR && a.ColStride == 1 && a.ColGroup == 0) || (m <= MR && b.RowStride == 1 && b.RowGroup == 0);
+
+    /// <summary>
+    /// C(i, j) = alpha * dot(A row i, B column j) (+ C), then the epilogue; the short side's vectors are copied into
+    /// adjacent rows, the long side's read where they are. Each dot is 8 lane sums over k in increasing order, added
+    /// in a fixed tree, then the tail: the same bits for any number of threads.
+    /// </summary>
+    private static void Dots(int m, int n, int k, float alpha, in MatrixView a, in MatrixView b, bool accumulate, in MatrixView c, in GemmEpilogue e)
+    {
+        bool shortIsB = n <= MR && a.ColStride == 1 && a.ColGroup == 0;
+        int longCount = shortIsB ? m : n, shortCount = shortIsB ? n : m;
+        var packed = Rent(ref _dotRows, shortCount * k); // the calling thread's; workers only read it
+        for (int s = 0; s < shortCount; s++)
+            for (int p = 0; p < k; p++)
+                packed[s * k + p] = shortIsB ? b.Data[b.Offset + b.RowIndex(p) + b.ColIndex(s)] : a.Data[a.Offset + a.RowIndex(s) + a.ColIndex(p)];
+        var (av, bv, cv, ev) = (a, b, c, e);
+        bool finish = !e.IsIdentity;
+        int perTask = Math.Max(2, (int)(MinTaskMacs / Math.Max(1L, (long)k * shortCount)));
+        Workers.For((longCount + perTask - 1) / perTask, (start, end, _) =>
+        {
+            Span<float> dots = stackalloc float[2 * MR];
+            int l1 = Math.Min(longCount, end * perTask);
+            for (int l = start * perTask; l < l1; l += 2)
+            {
+                // Two long vectors at a time (the second repeats the first at an odd end), so that each load of the
+                // short rows feeds two FMAs.
+                int lb = Math.Min(l + 1, l1 - 1);
+                ref float v0 = ref shortIsB ? ref av.Data[av.Offset + av.RowIndex(l)] : ref bv.Data[bv.Offset + bv.ColIndex(l)];
+                ref float v1 = ref shortIsB ? ref av.Data[av.Offset + av.RowIndex(lb)] : ref bv.Data[bv.Offset + bv.ColIndex(lb)];
+                Dot(k, ref v0, ref v1, packed, shortCount, dots);
+                for (int q = 0; q < (lb > l ? 2 : 1); q++)
+                    for (int s = 0; s < shortCount; s++)
+                    {
+                        int i = shortIsB ? l + q : s, j = shortIsB ? s : l + q;
+                        ref float dst = ref cv.Data[cv.Offset + cv.RowIndex(i) + cv.ColIndex(j)];
+                        float r = accumulate ? MathF.FusedMultiplyAdd(dots[q * MR + s], alpha, dst) : dots[q * MR + s] * alpha;
+                        dst = finish ? Finish(r, ev, i) : r;
+                    }
+            }
+        });
+    }
+
+    /// <summary>
+    /// dots[q*4 + s] = dot(v_q[0..k), rows[s*k ..]) for q &lt; 2, s &lt; count (at most 4): a load of a short row feeds
+    /// both long vectors, a load of a long vector every short row. Rows beyond count repeat row 0 (computed, unused).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot(int k, ref float v0, ref float v1, float[] rows, int count, Span<float> dots)
+    {
+        ref float r0 = ref rows[0];
+        ref float r1 = ref Unsafe.Add(ref r0, count > 1 ? k : 0);
+        ref float r2 = ref Unsafe.Add(ref r0, count > 2 ? 2 * k : 0);
+        ref float r3 = ref Unsafe.Add(ref r0, count > 3 ? 3 * k : 0);
+        Vector256<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+        int p = 0;
+        for (; p + V <= k; p += V)
+        {
+            var x0 = Vector256.LoadUnsafe(ref v0, (nuint)p);
+            var x1 = Vector256.LoadUnsafe(ref v1, (nuint)p);
+            var w = Vector256.LoadUnsafe(ref r0, (nuint)p);
+            s00 = Vector256.FusedMultiplyAdd(x0, w, s00); s10 = Vector256.FusedMultiplyAdd(x1, w, s10);
+            w = Vector256.LoadUnsafe(ref r1, (nuint)p);
+            s01 = Vector256.FusedMultiplyAdd(x0, w, s01); s11 = Vector256.FusedMultiplyAdd(x1, w, s11);
+            w = Vector256.LoadUnsafe(ref r2, (nuint)p);
+            s02 = Vector256.FusedMultiplyAdd(x0, w, s02); s12 = Vector256.FusedMultiplyAdd(x1, w, s12);
+            w = Vector256.LoadUnsafe(ref r3, (nuint)p);
+            s03 = Vector256.FusedMultiplyAdd(x0, w, s03); s13 = Vector256.FusedMultiplyAdd(x1, w, s13);
+        }
+        dots[0] = Vector256.Sum(s00); dots[1] = Vector256.Sum(s01); dots[2] = Vector256.Sum(s02); dots[3] = Vector256.Sum(s03);
+        dots[4] = Vector256.Sum(s10); dots[5] = Vector256.Sum(s11); dots[6] = Vector256.Sum(s12); dots[7] = Vector256.Sum(s13);
+        for (; p < k; p++)
+        {
+            float x0 = Unsafe.Add(ref v0, p), x1 = Unsafe.Add(ref v1, p);
+            float w0 = Unsafe.Add(ref r0, p), w1 = Unsafe.Add(ref r1, p), w2 = Unsafe.Add(ref r2, p), w3 = Unsafe.Add(ref r3, p);
+            dots[0] = MathF.FusedMultiplyAdd(x0, w0, dots[0]); dots[1] = MathF.FusedMultiplyAdd(x0, w1, dots[1]);
+            dots[2] = MathF.FusedMultiplyAdd(x0, w2, dots[2]); dots[3] = MathF.FusedMultiplyAdd(x0, w3, dots[3]);
+            dots[4] = MathF.FusedMultiplyAdd(x1, w0, dots[4]); dots[5] = MathF.FusedMultiplyAdd(x1, w1, dots[5]);
+            dots[6] = MathF.FusedMultiplyAdd(x1, w2, dots[6]); dots[7] = MathF.FusedMultiplyAdd(x1, w3, dots[7]);
+        }
+    }
+
+    internal static void Multiply(int m, int n, int k, float alpha, in MatrixView a, in MatrixView b, float beta, in MatrixView c, in GemmEpilogue epilogue,
+        bool allowTransposed)
     {
         var e = epilogue.IsIdentity ? new GemmEpilogue(null) : epilogue; // default(GemmEpilogue) would clamp to [0, 0]
         if (beta != 0f && beta != 1f)
@@ -54,7 +158,34 @@ internal static class ManagedGemm
             return;
         }
 
+        if (allowTransposed && PrefersDots(m, n, a, b))
+        {
+            Dots(m, n, k, alpha, a, b, beta == 1f, c, e);
+            return;
+        }
         int chunks = KChunks(m, n, k);
+        if (allowTransposed && PrefersTransposed(m, n))
+        {
+            // The epilogue is per row of C, a column of C^T: applied after, with the same operations as the fused store.
+            Run(n, m, k, alpha, b.Transposed, a.Transposed, beta, c.Transposed, new GemmEpilogue(null), chunks);
+            if (!e.IsIdentity)
+                for (int r = 0; r < m; r++)
+                {
+                    int rowOff = c.Offset + c.RowIndex(r);
+                    for (int j = 0; j < n; j++)
+                    {
+                        ref float dst = ref c.Data[rowOff + c.ColIndex(j)];
+                        dst = Finish(dst, e, r);
+                    }
+                }
+            return;
+        }
+        Run(m, n, k, alpha, a, b, beta, c, e, chunks);
+    }
+
+    /// <summary>The blocked product with <paramref name="chunks"/> K chunks (of the caller's shape) and beta 0 or 1.</summary>
+    private static void Run(int m, int n, int k, float alpha, in MatrixView a, in MatrixView b, float beta, in MatrixView c, in GemmEpilogue e, int chunks)
+    {
         var plan = new Plan
         {
             M = m, N = n, K = k, Alpha = alpha, A = a, B = b, Beta = beta, C = c, Epilogue = e, Chunks = chunks,

@@ -18,7 +18,7 @@ public static class EvalWorkflow
         var sets = (data with { ValidationCount = 0 }).Load(model.Graph, metadata).RequireLabels("measure accuracy");
         var normalization = ModelMetadata.ReadNormalization(metadata) ?? Normalization.FromTrainingSet(sets.Train);
         ModelDataCheck.Check(model.Graph, sets.Test);
-        var result = Evaluator.Evaluate(new Network(model), sets.Test, normalization, batchSize, cancel);
+        var result = Evaluator.Evaluate(new Network(model) { ParametersFrozen = true }, sets.Test, normalization, batchSize, cancel);
         float? stored = metadata.TryGetValue(ModelMetadata.TestAccuracy, out var a) && float.TryParse(a, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
         return new(result.Accuracy, result.Loss, result.Samples, result.ImagesPerSecond, stored, model.Graph.Name, model.Graph.TrainableParameterCount);
     }

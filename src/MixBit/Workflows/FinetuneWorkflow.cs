@@ -56,7 +56,7 @@ public static class FinetuneWorkflow
         int startEpoch = resumedRun?.NextEpoch ?? 0;
         var resumed = resumedRun is { } r ? QuantizationMetadata.Read(r.Metadata) : null;
 
-        var teacher = new Network(teacherModel);
+        var teacher = new Network(teacherModel) { ParametersFrozen = true }; // inference only
         var network = new FakeQuantNetwork(student, policy, request.Quantization, data.Normalization, request.Options.Seed);
         var statistics = CalibrationStatistics.Collect(network, CalibrationStatistics.Batches(data.Calibration, data.Normalization,
             request.Quantization.CalibrationBatchSize, request.Quantization.CalibrationBatches));

@@ -158,6 +158,36 @@ public class NetworkTests
         for (int i = 0; i < plain.Length; i++) Assert.True(Math.Abs(fused[i] - plain[i]) <= 1e-5f * Math.Max(1f, scale), $"{i}: {fused[i]} vs {plain[i]}");
     }
 
+    [Fact]
+    public void Frozen_parameters_keep_the_fold_until_a_training_pass_or_a_new_freeze()
+    {
+        var graph = ArchitectureRegistry.Build("mobilenet_v1", new ArchitectureOptions(0.25, 28, 1, 10));
+        var model = Model.Initialize(graph, 4);
+        var x = GradientChecker.Random(5, 2, 1, 28, 28);
+        float[] Fresh() => new Network(model).Forward(x).Span.ToArray(); // folds from the current parameters
+        var net = new Network(model) { ParametersFrozen = true };
+        Assert.Equal(Fresh(), net.Forward(x).Span.ToArray());
+        Assert.Equal(Fresh(), net.Forward(x).Span.ToArray());
+
+        var gamma = model.Parameters.First(p => p.Key.EndsWith(".bn.weight")).Value;
+        for (int i = 0; i < gamma.Length; i++) gamma.Data[i] *= 1.5f;
+        var stale = net.Forward(x).Span.ToArray(); // frozen: the promise was broken, the old fold is kept
+        Assert.NotEqual(Fresh(), stale);
+        net.ParametersFrozen = false;
+        Assert.Equal(Fresh(), net.Forward(x).Span.ToArray());
+
+        net.ParametersFrozen = true;
+        net.Forward(x);
+        for (int i = 0; i < gamma.Length; i++) gamma.Data[i] *= 0.5f;
+        net.ParametersFrozen = false; net.ParametersFrozen = true; // a new frozen period folds again on its first pass
+        Assert.Equal(Fresh(), net.Forward(x).Span.ToArray());
+
+        net.Forward(x, training: true); // a training pass withdraws the promise
+        Assert.False(net.ParametersFrozen);
+        for (int i = 0; i < gamma.Length; i++) gamma.Data[i] *= 2f;
+        Assert.Equal(Fresh(), net.Forward(x).Span.ToArray());
+    }
+
     [Theory]
     [InlineData("mobilenet_v2")] // depthwise, pointwise, BatchNorm, ReLU6, residual adds
     [InlineData("plain_cnn")] // 3x3 convolutions through im2col, max pooling

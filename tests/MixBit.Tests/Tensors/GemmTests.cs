@@ -103,6 +103,90 @@ public class GemmTests
         }
     }
 
+    [Theory]
+    [InlineData(256, 8, 256, 4, true)]    // pointwise layer on 2x2 maps at batch 2, bias + ReLU6
+    [InlineData(128, 16, 128, 16, false)] // 4x4 map: stays as it is
+    [InlineData(40, 6, 3000, 0, false)]   // K-chunked (few tiles, K > 2048), beta 1
+    [InlineData(30, 7, 300, 7, true)]     // rows and columns off the register block, several K blocks
+    [InlineData(64, 8, 50, 4, true)]      // two images of a 2x2 map in one product
+    public void A_product_with_few_columns_runs_transposed_with_the_same_bits(int m, int n, int k, int hw, bool epilogue)
+    {
+        var rng = new Random(m + n + k);
+        float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), bias = RandomArray(rng, m), c0 = RandomArray(rng, m * n);
+        // hw > 0: B and C are NCHW batches of n / hw images of hw positions; else row-major.
+        var vb = hw > 0 ? MatrixView.Nchw(b, 0, hw, k * hw) : MatrixView.RowMajor(b, n);
+        var vcOf = (float[] c) => hw > 0 ? MatrixView.Nchw(c, 0, hw, m * hw) : MatrixView.RowMajor(c, n);
+        var e = epilogue ? new GemmEpilogue(bias, 0f, 0.5f) : default;
+        float beta = epilogue ? 0f : 1f;
+        float[] Product(bool allowTransposed)
+        {
+            var c = (float[])c0.Clone();
+            ManagedGemm.Multiply(m, n, k, 1f, MatrixView.RowMajor(a, k), vb, beta, vcOf(c), e, allowTransposed);
+            return c;
+        }
+        Assert.Equal(m != 128, ManagedGemm.PrefersTransposed(m, n));
+        Assert.False(ManagedGemm.PrefersDots(m, n, MatrixView.RowMajor(a, k), vb));
+        var plain = Product(false);
+        Assert.Equal(plain, Product(true));
+        // And both are the product.
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0, mag = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double t = a[i * k + p] * (double)b[vb.Offset + vb.RowIndex(p) + vb.ColIndex(j)];
+                    s += t; mag += Math.Abs(t);
+                }
+                int at = vcOf(plain).RowIndex(i) + vcOf(plain).ColIndex(j);
+                double expected = epilogue ? Math.Clamp(s + bias[i], 0, 0.5) : s + c0[at];
+                Assert.True(Math.Abs(expected - plain[at]) <= 1e-5 * (mag + 2), $"({i}, {j})");
+            }
+    }
+
+    [Theory]
+    [InlineData(1, 1000, 1280, false, false)] // batch-1 fully connected layer: x W^T
+    [InlineData(3, 70, 37, false, true)]      // three rows, odd k, beta 1
+    [InlineData(1280, 4, 320, true, false)]   // 1x1 conv on a 2x2 map: W X, X an NCHW image
+    [InlineData(50, 2, 9, true, true)]        // two columns, k below one vector
+    public void Skinny_products_run_as_dot_products_and_are_the_product(int m, int n, int k, bool columnsShort, bool accumulate)
+    {
+        var rng = new Random(m * 3 + n + k);
+        float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n), bias = RandomArray(rng, m);
+        // columnsShort: A row-major (rows have adjacent k), B an NCHW image of n positions; else B = W^T of a row-major W.
+        var va = MatrixView.RowMajor(a, k);
+        var vb = columnsShort ? MatrixView.Nchw(b, 0, n, k * n) : MatrixView.RowMajor(b, k).Transposed;
+        Assert.True(ManagedGemm.PrefersDots(m, n, va, vb));
+        var e = accumulate ? default : new GemmEpilogue(bias, -0.5f, 0.5f);
+        float[] Run(int threads)
+        {
+            int saved = Workers.Count;
+            try
+            {
+                Workers.Count = threads;
+                var c = (float[])c0.Clone();
+                Gemm.Multiply(m, n, k, 0.5f, va, vb, accumulate ? 1f : 0f, MatrixView.RowMajor(c, n), e);
+                return c;
+            }
+            finally { Workers.Count = saved; }
+        }
+        var one = Run(1);
+        Assert.Equal(one, Run(2));
+        Assert.Equal(one, Run(3));
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0, mag = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double t = a[i * k + p] * (double)b[vb.Offset + vb.RowIndex(p) + vb.ColIndex(j)];
+                    s += t; mag += Math.Abs(t);
+                }
+                double expected = accumulate ? 0.5 * s + c0[i * n + j] : Math.Clamp(0.5 * s + bias[i], -0.5, 0.5);
+                Assert.True(Math.Abs(expected - one[i * n + j]) <= 1e-5 * (mag + 2), $"({i}, {j}): {one[i * n + j]} vs {expected}");
+            }
+    }
+
     [Fact]
     public void Undersized_operands_are_rejected()
     {
