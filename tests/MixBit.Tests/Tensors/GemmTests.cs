@@ -129,18 +129,24 @@ public class GemmTests
         var plain = Product(false);
         Assert.Equal(plain, Product(true));
         // And both are the product.
+        AssertProduct(m, n, k, a, vb, plain, vcOf(plain), (i, s, at) => epilogue ? Math.Clamp(s + bias[i], 0, 0.5) : s + c0[at]);
+    }
+
+    /// <summary>Each C(i, j) (at index at of <paramref name="c"/>) is expected(i, sum_p A(i, p) B(p, j), at), A row-major M x K.</summary>
+    private static void AssertProduct(int m, int n, int k, float[] a, MatrixView vb, float[] c, MatrixView vc, Func<int, double, int, double> expected)
+    {
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
                 double s = 0, mag = 0;
                 for (int p = 0; p < k; p++)
                 {
-                    double t = a[i * k + p] * (double)b[vb.Offset + vb.RowIndex(p) + vb.ColIndex(j)];
+                    double t = a[i * k + p] * (double)vb.Data[vb.Offset + vb.RowIndex(p) + vb.ColIndex(j)];
                     s += t; mag += Math.Abs(t);
                 }
-                int at = vcOf(plain).RowIndex(i) + vcOf(plain).ColIndex(j);
-                double expected = epilogue ? Math.Clamp(s + bias[i], 0, 0.5) : s + c0[at];
-                Assert.True(Math.Abs(expected - plain[at]) <= 1e-5 * (mag + 2), $"({i}, {j})");
+                int at = vc.RowIndex(i) + vc.ColIndex(j);
+                double e = expected(i, s, at);
+                Assert.True(Math.Abs(e - c[at]) <= 1e-5 * (mag + 2), $"({i}, {j}): {c[at]} vs {e}");
             }
     }
 
@@ -173,18 +179,8 @@ public class GemmTests
         var one = Run(1);
         Assert.Equal(one, Run(2));
         Assert.Equal(one, Run(3));
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                double s = 0, mag = 0;
-                for (int p = 0; p < k; p++)
-                {
-                    double t = a[i * k + p] * (double)b[vb.Offset + vb.RowIndex(p) + vb.ColIndex(j)];
-                    s += t; mag += Math.Abs(t);
-                }
-                double expected = accumulate ? 0.5 * s + c0[i * n + j] : Math.Clamp(0.5 * s + bias[i], -0.5, 0.5);
-                Assert.True(Math.Abs(expected - one[i * n + j]) <= 1e-5 * (mag + 2), $"({i}, {j}): {one[i * n + j]} vs {expected}");
-            }
+        AssertProduct(m, n, k, a, vb, one, MatrixView.RowMajor(one, n),
+            (i, s, at) => accumulate ? 0.5 * s + c0[at] : Math.Clamp(0.5 * s + bias[i], -0.5, 0.5));
     }
 
     [Fact]
