@@ -4,7 +4,7 @@
 # calibration; then the same short QAT for the DDPG, rule-based and best uniform policies, evaluated on the test set.
 # Resumable: a finished step is skipped, an interrupted search continues from its log (--resume), an interrupted QAT
 # from its checkpoint. STRATEGIES, SEEDED, SEEDS, EPISODES, QAT_EPOCHS, QAT_IMAGES, BUDGETS, NO_QAT and NO_REPORT
-# narrow or change the defaults (scripts/results-experiment.sh uses them).
+# narrow or change the defaults; SEARCH_OPTIONS adds options to every search (e.g. "--finetune-images 1000") (scripts/results-experiment.sh uses them).
 # Results: $out/**/{summary,test,qat-test}.json, tabulated by scripts/search_report.py.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,7 +32,7 @@ search() { # search BUDGET_NAME BUDGET_OPTIONS STRATEGY SEED
   if [ ! -f "$dir/summary.json" ]; then
     local resume=(); [ -f "$dir/search.json" ] && resume=(--resume)
     echo "== search $1 $3 seed $4"
-    mixbit search --model "$model" "${opts[@]}" --strategy "$3" --episodes "$episodes" --seed "$4" --out "$dir" "${resume[@]}"
+    mixbit search --model "$model" "${opts[@]}" --strategy "$3" --episodes "$episodes" --seed "$4" --out "$dir" "${resume[@]}" ${SEARCH_OPTIONS:-}
   fi
   json_to "$dir/test.json" mixbit quantize --model "$model" --policy "$dir/policy.json" --split test --json
 }
