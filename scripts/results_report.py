@@ -30,9 +30,8 @@ def runs(bdir, strategy):
     return found
 
 def bits_label(summary):
-    w = sorted({l["weightBits"] for l in summary["policy"]}, reverse=True)
-    a = sorted({l["activationBits"] for l in summary["policy"]}, reverse=True)
-    return "W" + "/".join(map(str, w)) + "A" + "/".join(map(str, a))
+    """The uniform width of a uniform policy (activations that cannot change memory keep 8 bits)."""
+    return f"{max(l['weightBits'] for l in summary['policy'])}-bit"
 
 def cal(rs): return pct([t["accuracy"] if t else None for _, t, _ in rs])
 def qat(rs): return pct([q["accuracy"] if q else None for _, _, q in rs])
@@ -68,9 +67,7 @@ def budget_tables(root, key, title):
 
 def kmeans_table(root):
     print("### k-means weights against uniform mixed precision at the same weight memory\n")
-    print("| model | k-means bits | weight memory (B): indices + codebooks | k-means | uniform at those bits "
-          "| mixed precision (exact) | its weight bytes | mixed precision (DDPG) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    rows, with_ddpg = [], False
     for m in MODELS:
         mdir = os.path.join(root, m)
         if not os.path.isdir(mdir): continue
@@ -78,9 +75,14 @@ def kmeans_table(root):
             mem, km, un = load(mdir, k, "memory.json"), load(mdir, k, "kmeans-test.json"), load(mdir, k, "uniform-test.json")
             if not mem: continue
             e, d = runs(os.path.join(mdir, k, "mixed"), "exact"), runs(os.path.join(mdir, k, "mixed"), "ddpg")
+            with_ddpg |= bool(d)
             used = f"{e[0][0]['flashBytes'] - mem['parameterBytes']:,}" if e else "-"
-            print(f"| {m} | {mem['bits']} | {mem['weightMemoryBytes']:,} = {mem['indexBytes']:,} + {mem['codebookBytes']:,} "
-                  f"| {pct([km['accuracy'] if km else None])} | {pct([un['accuracy'] if un else None])} | {cal(e)} | {used} | {cal(d)} |")
+            rows.append(((f"| {m} | {mem['bits']} | {mem['weightMemoryBytes']:,} = {mem['indexBytes']:,} + {mem['codebookBytes']:,} "
+                         f"| {pct([km['accuracy'] if km else None])} | {pct([un['accuracy'] if un else None])} | {cal(e)} | {used} |"), d))
+    print("| model | k-means bits | weight memory (B): indices + codebooks | k-means | uniform at those bits "
+          "| mixed precision (exact) | its weight bytes |" + (" mixed precision (DDPG) |" if with_ddpg else ""))
+    print("|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if with_ddpg else ""))
+    for row, d in rows: print(row + (f" {cal(d)} |" if with_ddpg else ""))
     print()
 
 def main(root):
