@@ -12,6 +12,7 @@ out="${MIXBIT_RESULTS_DIR:-$root/runs/results}"
 models=(${MODELS:-mobilenet_v1 mobilenet_v2 mnasnet})
 export EPISODES="${EPISODES:-300}" SEEDS="${SEEDS:-0 1}" QAT_EPOCHS="${QAT_EPOCHS:-1}" QAT_IMAGES="${QAT_IMAGES:-10000}"
 kmeans_bits=(${KMEANS_BITS:-2 4}) # KMEANS_SEEDED=ddpg adds a DDPG search (seed 0) to the exact optimiser there
+# BUDGET_STRATEGIES: the single-run strategies on the two budgets (default uniform rule exact)
 mixbit() { "$root/scripts/mixbit" "$@"; }
 budget_tool() { /usr/bin/env python3 "$root/scripts/results_budgets.py" "$@"; }
 json_to() { # json_to FILE command... : keeps a --json command's stdout only if it succeeded
@@ -34,7 +35,7 @@ for name in "${models[@]}"; do
   else
     budgets="$(budget_tool budgets "$dir/analyze.json")"
   fi
-  MIXBIT_MODEL="$model" MIXBIT_EXPERIMENT_DIR="$dir" BUDGETS="$budgets" STRATEGIES="uniform rule exact" SEEDED="ddpg" NO_REPORT=1 \
+  MIXBIT_MODEL="$model" MIXBIT_EXPERIMENT_DIR="$dir" BUDGETS="$budgets" STRATEGIES="${BUDGET_STRATEGIES-uniform rule exact}" SEEDED="ddpg" NO_REPORT=1 \
     "$root/scripts/search-experiment.sh"
 
   # k-means weights against uniform mixed precision at the same weight memory (activations 8-bit on both sides).
@@ -50,4 +51,4 @@ for name in "${models[@]}"; do
       NO_QAT=1 NO_REPORT=1 "$root/scripts/search-experiment.sh"
   done
 done
-/usr/bin/env python3 "$root/scripts/results_report.py" "$out"
+[ -n "${NO_REPORT:-}" ] || /usr/bin/env python3 "$root/scripts/results_report.py" "$out"
