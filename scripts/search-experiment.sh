@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The experiment behind docs/SEARCH.md: every search strategy on the default model under two budgets that uniform 8-bit
 # does not fit, the seeded strategies (ddpg, random) over three seeds; each final policy evaluated on the test set after
-# calibration; then the same short QAT for the DDPG, rule-based and best uniform policies, evaluated on the test set.
+# calibration; then the same short QAT for the DDPG, rule-based, exact and best uniform policies, evaluated on the test set.
 # Resumable: a finished step is skipped, an interrupted search continues from its log (--resume), an interrupted QAT
 # from its checkpoint. STRATEGIES, SEEDED, SEEDS, EPISODES, QAT_EPOCHS, QAT_IMAGES, BUDGETS, NO_QAT and NO_REPORT
 # narrow or change the defaults; SEARCH_OPTIONS adds options to every search (e.g. "--finetune-images 1000") (scripts/results-experiment.sh uses them).
@@ -56,6 +56,7 @@ for b in "${budgets[@]}"; do
   [ -n "${NO_QAT:-}" ] && continue
   qat "$out/$name/uniform-s0"
   qat "$out/$name/rule-s0"
+  [ -d "$out/$name/exact-s0" ] && qat "$out/$name/exact-s0"
   for seed in "${seeds[@]}"; do qat "$out/$name/ddpg-s$seed"; done
 done
 [ -n "${NO_REPORT:-}" ] || /usr/bin/env python3 "$root/scripts/search_report.py" "$out"
