@@ -45,6 +45,8 @@ for name in "${models[@]}"; do
     json_to "$kdir/uniform-analyze.json" mixbit analyze --model "$model" --policy "$kdir/uniform-policy.json" "${no_budget[@]}" --json
     json_to "$kdir/memory.json" budget_tool kmeans "$dir/analyze.json" "$kdir/uniform-analyze.json" "$bits"
     json_to "$kdir/kmeans-test.json" mixbit quantize --model "$model" --kmeans --w-bits "$bits" --a-bits 8 --split test --json
+    # A codebook per layer cannot span channels that folding BatchNorm scaled apart: the same with BatchNorm kept.
+    json_to "$kdir/kmeans-bn-keep-test.json" mixbit quantize --model "$model" --kmeans --bn keep --w-bits "$bits" --a-bits 8 --split test --json
     json_to "$kdir/uniform-test.json" mixbit quantize --model "$model" --policy "$kdir/uniform-policy.json" --split test --json
     opts="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["options"])' "$kdir/memory.json")"
     MIXBIT_MODEL="$model" MIXBIT_EXPERIMENT_DIR="$kdir" BUDGETS="mixed:$opts" STRATEGIES="exact" SEEDED="${KMEANS_SEEDED:-}" SEEDS="0" \

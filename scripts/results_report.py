@@ -40,8 +40,8 @@ def use(rs, key): return pct([s[key] for s, _, _ in rs], 1)
 def budget_tables(root, key, title):
     print(f"### {title}\n")
     print("| model | usable FLASH / RAM (B) | float | uniform 8-bit (does not fit) | best uniform | best uniform after QAT "
-          "| rule-based | rule-based after QAT | exact (proxy) | DDPG | DDPG after QAT | DDPG seeds |")
-    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+          "| rule-based | rule-based after QAT | exact (proxy) | exact after QAT | DDPG | DDPG after QAT | DDPG seeds |")
+    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     memory = []
     for m in MODELS:
         bdir = os.path.join(root, m, key)
@@ -52,7 +52,7 @@ def budget_tables(root, key, title):
         flt = (u8 or (r[0][1] if r and r[0][1] else {})).get("floatAccuracy")
         ulabel = f"{bits_label(u[0][0])}: {cal(u)}" if u else "-"
         print(f"| {m} | {first['usableFlashBytes']:,} / {first['usableRamBytes']:,} | {pct([flt])} | {pct([u8['accuracy'] if u8 else None])} "
-              f"| {ulabel} | {qat(u)} | {cal(r)} | {qat(r)} | {cal(e)} | {cal(d)} | {qat(d)} | {len(d)} |")
+              f"| {ulabel} | {qat(u)} | {cal(r)} | {qat(r)} | {cal(e)} | {qat(e)} | {cal(d)} | {qat(d)} | {len(d)} |")
         memory.append((m, first, u, r, e, d))
     print()
     print("Memory utilisation (share of the usable budget the returned policy uses; FLASH % / RAM %):\n")
@@ -73,15 +73,16 @@ def kmeans_table(root):
         if not os.path.isdir(mdir): continue
         for k in sorted(x for x in os.listdir(mdir) if x.startswith("kmeans-w")):
             mem, km, un = load(mdir, k, "memory.json"), load(mdir, k, "kmeans-test.json"), load(mdir, k, "uniform-test.json")
+            kk = load(mdir, k, "kmeans-bn-keep-test.json")
             if not mem: continue
             e, d = runs(os.path.join(mdir, k, "mixed"), "exact"), runs(os.path.join(mdir, k, "mixed"), "ddpg")
             with_ddpg |= bool(d)
             used = f"{e[0][0]['flashBytes'] - mem['parameterBytes']:,}" if e else "-"
             rows.append(((f"| {m} | {mem['bits']} | {mem['weightMemoryBytes']:,} = {mem['indexBytes']:,} + {mem['codebookBytes']:,} "
-                         f"| {pct([km['accuracy'] if km else None])} | {pct([un['accuracy'] if un else None])} | {cal(e)} | {used} |"), d))
-    print("| model | k-means bits | weight memory (B): indices + codebooks | k-means | uniform at those bits "
-          "| mixed precision (exact) | its weight bytes |" + (" mixed precision (DDPG) |" if with_ddpg else ""))
-    print("|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if with_ddpg else ""))
+                         f"| {pct([km['accuracy'] if km else None])} | {pct([kk['accuracy'] if kk else None])} | {pct([un['accuracy'] if un else None])} | {cal(e)} | {used} |"), d))
+    print("| model | k-means bits | weight memory (B): indices + codebooks | k-means (BN folded) | k-means (BN kept) "
+          "| uniform at those bits | mixed precision (exact) | its weight bytes |" + (" mixed precision (DDPG) |" if with_ddpg else ""))
+    print("|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if with_ddpg else ""))
     for row, d in rows: print(row + (f" {cal(d)} |" if with_ddpg else ""))
     print()
 
