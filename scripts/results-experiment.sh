@@ -2,7 +2,7 @@
 # The experiment behind docs/RESULTS.md: MobileNetV1, MobileNetV2 and MNasNet on Fashion-MNIST under a FLASH-only and a
 # FLASH+RAM budget between what uniform 2-bit and uniform 8-bit need (scripts/results_budgets.py says how), with the
 # best uniform policy that fits, the rule-based policy, the exact optimiser and the DDPG search (seeds), each after
-# calibration and (uniform, rule, DDPG) after the same short QAT; uniform 8-bit for reference; and, at the weight
+# calibration and (uniform, rule, exact, DDPG) after the same short QAT; uniform 8-bit for reference; and, at the weight
 # memory of k-means weights (2 and 4 bits, codebooks counted), the searched uniform mixed precision against k-means.
 # Resumable: every step is skipped when its result exists, an interrupted search or QAT continues (search-experiment.sh).
 # Results: $out/<model>/..., tabulated by scripts/results_report.py into docs/RESULTS.md.

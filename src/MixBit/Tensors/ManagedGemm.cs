@@ -35,7 +35,7 @@ internal static class ManagedGemm
     [ThreadStatic] private static float[]? _blockB, _tile, _packedA, _partials, _dotRows;
 
     public static void Multiply(int m, int n, int k, float alpha, in MatrixView a, in MatrixView b, float beta, in MatrixView c, in GemmEpilogue epilogue)
-        => Multiply(m, n, k, alpha, a, b, beta, c, epilogue, allowTransposed: true);
+        => Multiply(m, n, k, alpha, a, b, beta, c, epilogue, allowSkinnyPaths: true);
 
     /// <summary>
     /// Whether C^T = B^T A^T does less padded work than C = A B: a product with few columns (a pointwise layer on a 4x4 or
@@ -56,7 +56,10 @@ internal static class ManagedGemm
     /// Chosen by shape and layout alone.
     /// </summary>
     internal static bool PrefersDots(int m, int n, in MatrixView a, in MatrixView b)
-        => (n <= MR && a.ColStride == 1 && a.ColGroup == 0) || (m <= MR && b.RowStride == 1 && b.RowGroup == 0);
+        => DotsOverRowsOfA(n, a) || (m <= MR && b.RowStride == 1 && b.RowGroup == 0);
+
+    /// <summary>Few columns and rows of A with adjacent k: A's rows are the long vectors, B's columns the short ones.</summary>
+    private static bool DotsOverRowsOfA(int n, in MatrixView a) => n <= MR && a.ColStride == 1 && a.ColGroup == 0;
 
     /// <summary>
     /// C(i, j) = alpha * dot(A row i, B column j) (+ C), then the epilogue; the short side's vectors are copied into
@@ -65,7 +68,7 @@ internal static class ManagedGemm
     /// </summary>
     private static void Dots(int m, int n, int k, float alpha, in MatrixView a, in MatrixView b, bool accumulate, in MatrixView c, in GemmEpilogue e)
     {
-        bool shortIsB = n <= MR && a.ColStride == 1 && a.ColGroup == 0;
+        bool shortIsB = DotsOverRowsOfA(n, a);
         int longCount = shortIsB ? m : n, shortCount = shortIsB ? n : m;
         var packed = Rent(ref _dotRows, shortCount * k); // the calling thread's; workers only read it
         for (int s = 0; s < shortCount; s++)
@@ -137,8 +140,9 @@ internal static class ManagedGemm
         }
     }
 
+    /// <param name="allowSkinnyPaths">False: always the register-block product as given (tests compare the paths).</param>
     internal static void Multiply(int m, int n, int k, float alpha, in MatrixView a, in MatrixView b, float beta, in MatrixView c, in GemmEpilogue epilogue,
-        bool allowTransposed)
+        bool allowSkinnyPaths)
     {
         var e = epilogue.IsIdentity ? new GemmEpilogue(null) : epilogue; // default(GemmEpilogue) would clamp to [0, 0]
         if (beta != 0f && beta != 1f)
@@ -149,38 +153,41 @@ internal static class ManagedGemm
         }
         if (k == 0 || alpha == 0f)
         {
-            for (int r = 0; r < m; r++)
-                for (int j = 0; j < n; j++)
-                {
-                    ref float dst = ref c.Data[c.Offset + c.RowIndex(r) + c.ColIndex(j)];
-                    dst = Finish(beta == 1f ? dst : 0f, e, r);
-                }
+            if (beta == 0f)
+                for (int r = 0; r < m; r++)
+                    for (int j = 0; j < n; j++) c.Data[c.Offset + c.RowIndex(r) + c.ColIndex(j)] = 0f;
+            FinishAll(m, n, c, e);
             return;
         }
 
-        if (allowTransposed && PrefersDots(m, n, a, b))
+        if (allowSkinnyPaths && PrefersDots(m, n, a, b))
         {
             Dots(m, n, k, alpha, a, b, beta == 1f, c, e);
             return;
         }
         int chunks = KChunks(m, n, k);
-        if (allowTransposed && PrefersTransposed(m, n))
+        if (allowSkinnyPaths && PrefersTransposed(m, n))
         {
             // The epilogue is per row of C, a column of C^T: applied after, with the same operations as the fused store.
             Run(n, m, k, alpha, b.Transposed, a.Transposed, beta, c.Transposed, new GemmEpilogue(null), chunks);
-            if (!e.IsIdentity)
-                for (int r = 0; r < m; r++)
-                {
-                    int rowOff = c.Offset + c.RowIndex(r);
-                    for (int j = 0; j < n; j++)
-                    {
-                        ref float dst = ref c.Data[rowOff + c.ColIndex(j)];
-                        dst = Finish(dst, e, r);
-                    }
-                }
+            if (!e.IsIdentity) FinishAll(m, n, c, e);
             return;
         }
         Run(m, n, k, alpha, a, b, beta, c, e, chunks);
+    }
+
+    /// <summary>C(r, j) = the epilogue of C(r, j), element by element.</summary>
+    private static void FinishAll(int m, int n, in MatrixView c, in GemmEpilogue e)
+    {
+        for (int r = 0; r < m; r++)
+        {
+            int rowOff = c.Offset + c.RowIndex(r);
+            for (int j = 0; j < n; j++)
+            {
+                ref float dst = ref c.Data[rowOff + c.ColIndex(j)];
+                dst = Finish(dst, e, r);
+            }
+        }
     }
 
     /// <summary>The blocked product with <paramref name="chunks"/> K chunks (of the caller's shape) and beta 0 or 1.</summary>

@@ -118,10 +118,10 @@ public class GemmTests
         var vcOf = (float[] c) => hw > 0 ? MatrixView.Nchw(c, 0, hw, m * hw) : MatrixView.RowMajor(c, n);
         var e = epilogue ? new GemmEpilogue(bias, 0f, 0.5f) : default;
         float beta = epilogue ? 0f : 1f;
-        float[] Product(bool allowTransposed)
+        float[] Product(bool allowSkinnyPaths)
         {
             var c = (float[])c0.Clone();
-            ManagedGemm.Multiply(m, n, k, 1f, MatrixView.RowMajor(a, k), vb, beta, vcOf(c), e, allowTransposed);
+            ManagedGemm.Multiply(m, n, k, 1f, MatrixView.RowMajor(a, k), vb, beta, vcOf(c), e, allowSkinnyPaths);
             return c;
         }
         Assert.Equal(m != 128, ManagedGemm.PrefersTransposed(m, n));
