@@ -22,6 +22,8 @@ public static class GemmBench
         ("dW of resnet 3x3 64->64 (dY * cols^T)", 64, 576, 8192, false, true),
         ("dX of resnet 3x3 64->64 (W^T * dY)", 576, 8192, 64, true, false),
         ("per-image pointwise 256->256 at 2x2", 256, 4, 256, false, false),
+        ("MobileNetV2 expand 160->960, 2x2, batch 1", 960, 4, 160, false, false),
+        ("MobileNetV2 head 320->1280, 2x2, batch 1", 1280, 4, 320, false, false),
     ];
 
     /// <summary>

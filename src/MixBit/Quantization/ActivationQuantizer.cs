@@ -57,7 +57,7 @@ public sealed class ActivationQuantizer
         if (!y.HasShape(x.Shape)) y.Reshape(x.Shape.ToArray());
         if (!Enabled) { x.Span.CopyTo(y.Span); return; }
         var grid = Grid;
-        Workers.For(x.Length, (s, e, _) => grid.FakeQuantize(x.Data.AsSpan(s, e - s), y.Data.AsSpan(s, e - s)));
+        Workers.For(x.Length, 1, (s, e, _) => grid.FakeQuantize(x.Data.AsSpan(s, e - s), y.Data.AsSpan(s, e - s)));
     }
 
     /// <summary>dx = dy inside the grid's range (0 outside); accumulates dL/dalpha. <paramref name="y"/> is the forward output.</summary>
@@ -68,7 +68,7 @@ public sealed class ActivationQuantizer
         var grid = Grid;
         float lo = grid.Low, hi = grid.High, inv = 1f / Alpha;
         var partial = new double[Workers.Count];
-        Workers.For(x.Length, (start, end, worker) =>
+        Workers.For(x.Length, 1, (start, end, worker) =>
         {
             var xs = x.Data; var ys = y.Data; var g = dy.Data; var d = dx.Data;
             double dAlpha = 0;

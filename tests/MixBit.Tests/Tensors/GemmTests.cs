@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using MixBit.Tensors;
 
 namespace MixBit.Tests.Tensors;
@@ -181,6 +182,20 @@ public class GemmTests
         Assert.Equal(one, Run(3));
         AssertProduct(m, n, k, a, vb, one, MatrixView.RowMajor(one, n),
             (i, s, at) => accumulate ? 0.5 * s + c0[at] : Math.Clamp(0.5 * s + bias[i], -0.5, 0.5));
+    }
+
+    [Fact]
+    public void Lane_sums_add_each_vector_in_the_same_fixed_tree_with_or_without_avx()
+    {
+        var rng = new Random(5);
+        var v = Enumerable.Range(0, 4).Select(_ => Vector256.Create(Enumerable.Range(0, 8).Select(_ => (float)(rng.NextDouble() * 1e3 - 500) * 1e-3f).ToArray())).ToArray();
+        var sums = ManagedGemm.LaneSums(v[0], v[1], v[2], v[3]);
+        for (int q = 0; q < 4; q++)
+        {
+            var x = v[q];
+            float tree = ((x[0] + x[1]) + (x[2] + x[3])) + ((x[4] + x[5]) + (x[6] + x[7]));
+            Assert.Equal(BitConverter.SingleToInt32Bits(tree), BitConverter.SingleToInt32Bits(sums[q]));
+        }
     }
 
     [Fact]

@@ -63,7 +63,8 @@ public sealed class Conv2dLayer : Layer
             int blocks = BlockedDepthwise.Blocks(_spec.OutChannels), scratch = BlockedDepthwise.ScratchLength(geo);
             int parts = Math.Clamp((4 * Workers.Count + blocks - 1) / blocks, 1, n);
             var gm = geo;
-            Workers.For(blocks * parts, (start, end, worker) =>
+            long perTask = (long)BlockedDepthwise.Lanes * (n + parts - 1) / parts * (outHw * KernelArea + h * w + outHw);
+            Workers.For(blocks * parts, perTask, (start, end, worker) =>
             {
                 var buffer = Scratch(_colScratch, worker, scratch);
                 for (int t = start; t < end; t++)
@@ -80,7 +81,7 @@ public sealed class Conv2dLayer : Layer
             int splits = n >= Workers.Count ? 1 : Math.Min(_spec.OutChannels, (Workers.Count + n - 1) / n);
             int scratch = PlanarConvKernels.DenseScratchLength(geo, _spec.InChannels);
             var gm = geo;
-            Workers.For(n * splits, (start, end, worker) =>
+            Workers.For(n * splits, (long)(_spec.OutChannels + splits - 1) / splits * outHw * _spec.InChannels * KernelArea, (start, end, worker) =>
             {
                 for (int t = start; t < end; t++)
                 {
@@ -96,7 +97,7 @@ public sealed class Conv2dLayer : Layer
         {
             for (int g = 0; g < _spec.Groups; g++) ForwardGemm(geo, x, weight, g, default);
             if (!epilogue.IsIdentity)
-                Workers.For(n * _spec.OutChannels, (start, end, _) =>
+                Workers.For(n * _spec.OutChannels, outHw, (start, end, _) =>
                 {
                     for (int p = start; p < end; p++)
                         VectorOps.AddClamp(Output.Data.AsSpan(p * outHw, outHw), bias is null ? 0f : bias[p % _spec.OutChannels], lo, hi);
@@ -147,7 +148,7 @@ public sealed class Conv2dLayer : Layer
         if (_columns.Length < count * perImage) _columns = new float[count * perImage];
         var col = _columns;
         var gm = geo;
-        Workers.For(count, (start, end, _) =>
+        Workers.For(count, perImage, (start, end, _) =>
         {
             for (int i = start; i < end; i++)
                 Im2Col.Pack(gm, cinG, x.Data.AsSpan(((n0 + i) * _spec.InChannels + g * cinG) * inHw, cinG * inHw), col.AsSpan(i * outHw), count * outHw);
@@ -166,7 +167,7 @@ public sealed class Conv2dLayer : Layer
         if (_biasGrad is not null)
         {
             int cout = _spec.OutChannels;
-            Workers.For(cout, (c0, c1, _) =>
+            Workers.For(cout, (long)n * outHw, (c0, c1, _) =>
             {
                 for (int c = c0; c < c1; c++)
                 {
