@@ -511,44 +511,54 @@ internal static class ManagedGemm
     }
 
     /// <summary>
-    /// C(i + r, col) = alpha * tile[r, cc] (+ C) then the epilogue, for the valid rows and the given column offsets: 8 lanes
-    /// at a time where they are adjacent in C, else 4 (a tile over images of 4 positions), else one by one (the lanes where
-    /// a tile passes from one image to the next).
+    /// C(i + r, col) = alpha * tile[r, cc] (+ C) then the epilogue, for the valid rows and the given column offsets, run by
+    /// run of columns adjacent in C: 8 lanes at a time, a run's end of 8 or more as one overlapping vector (when C is
+    /// overwritten), else 4 lanes (images of 4 positions), else one by one.
     /// </summary>
     private static void Merge(float[] tile, in MatrixView c, int i, int mr, ReadOnlySpan<int> colOffsets, float alpha, bool accumulate, GemmEpilogue? finish)
     {
         var data = c.Data;
         var va = Vector256.Create(alpha);
         int nc = colOffsets.Length;
+        // Runs of columns adjacent in C (a tile over 7x7 maps: 17 columns of one image, then 7 of the next), the same for every row.
+        Span<int> runStart = stackalloc int[NR + 1];
+        int runs = 0;
+        for (int cc = 0; cc < nc; cc++)
+            if (cc == 0 || colOffsets[cc] - colOffsets[cc - 1] != 1) runStart[runs++] = cc;
+        runStart[runs] = nc;
         for (int r = 0; r < mr; r++)
         {
             int rowOff = c.Offset + c.RowIndex(i + r);
             var e = finish is { } f ? f : default;
             float bias = finish is { Bias: { } b } ? b[i + r] : 0f;
-            for (int cc = 0; cc < nc;)
+            for (int q = 0; q < runs; q++)
             {
-                ref float t = ref tile[r * NR + cc];
-                ref float dst = ref data[rowOff + colOffsets[cc]];
-                if (cc + V <= nc && colOffsets[cc + V - 1] - colOffsets[cc] == V - 1)
+                int cc = runStart[q], end = runStart[q + 1];
+                for (; cc + V <= end; cc += V)
+                    StoreVector(ref data[rowOff + colOffsets[cc]], Vector256.LoadUnsafe(ref tile[r * NR + cc]), va, accumulate, finish, i + r);
+                if (cc == end) continue;
+                if (!accumulate && end - runStart[q] >= V)
                 {
-                    StoreVector(ref dst, Vector256.LoadUnsafe(ref t), va, accumulate, finish, i + r);
-                    cc += V;
+                    // The run's last 8 columns, overlapping ones just stored with the same values (C is only written here).
+                    StoreVector(ref data[rowOff + colOffsets[end - V]], Vector256.LoadUnsafe(ref tile[r * NR + end - V]), va, false, finish, i + r);
+                    continue;
                 }
-                else if (cc + 4 <= nc && colOffsets[cc + 3] - colOffsets[cc] == 3)
+                if (cc + 4 <= end)
                 {
-                    var v = Vector128.LoadUnsafe(ref t);
+                    ref float dst = ref data[rowOff + colOffsets[cc]];
+                    var v = Vector128.LoadUnsafe(ref tile[r * NR + cc]);
                     v = accumulate ? Vector128.FusedMultiplyAdd(v, va.GetLower(), Vector128.LoadUnsafe(ref dst)) : v * va.GetLower();
                     if (finish is not null)
                         v = Vector128.MinNative(Vector128.MaxNative(v + Vector128.Create(bias), Vector128.Create(e.Lo)), Vector128.Create(e.Hi));
                     v.StoreUnsafe(ref dst);
                     cc += 4;
                 }
-                else
+                for (; cc < end; cc++)
                 {
                     // The same operations as the vector stores (a product, or one FMA with C), so all give the same bits.
-                    float v = accumulate ? MathF.FusedMultiplyAdd(t, alpha, dst) : t * alpha;
+                    ref float dst = ref data[rowOff + colOffsets[cc]];
+                    float v = accumulate ? MathF.FusedMultiplyAdd(tile[r * NR + cc], alpha, dst) : tile[r * NR + cc] * alpha;
                     dst = finish is null ? v : Finish(v, e, i + r);
-                    cc++;
                 }
             }
         }

@@ -51,7 +51,11 @@ internal static class PlanarConvKernels
             }
     }
 
-    /// <summary>flat[j] (+)= sum_t w[t] * q[j + offsets[t]]: two vectors of outputs per pass over the taps, weights broadcast once.</summary>
+    /// <summary>
+    /// flat[j] (+)= sum_t w[t] * q[j + offsets[t]], taps in order for every j: eight vectors of outputs per pass over the
+    /// taps (eight independent FMA chains keep both FMA units busy; with two, each tap waited for the previous one's
+    /// result), then two, then one output at a time. Weights broadcast once.
+    /// </summary>
     private static void Flat(ReadOnlySpan<float> q, ReadOnlySpan<float> w, ReadOnlySpan<int> offsets, Span<float> flat, bool accumulate = false)
     {
         ref float rq = ref Unsafe.AsRef(in q[0]);
@@ -59,6 +63,32 @@ internal static class PlanarConvKernels
         int taps = offsets.Length, j = 0;
         Span<Vector256<float>> wv = stackalloc Vector256<float>[taps];
         for (int t = 0; t < taps; t++) wv[t] = Vector256.Create(w[t]);
+        for (; j + 64 <= flat.Length; j += 64)
+        {
+            ref float f = ref Unsafe.Add(ref rf, j);
+            Vector256<float> a0, a1, a2, a3, a4, a5, a6, a7;
+            if (accumulate)
+            {
+                a0 = Vector256.LoadUnsafe(ref f); a1 = Vector256.LoadUnsafe(ref f, 8); a2 = Vector256.LoadUnsafe(ref f, 16); a3 = Vector256.LoadUnsafe(ref f, 24);
+                a4 = Vector256.LoadUnsafe(ref f, 32); a5 = Vector256.LoadUnsafe(ref f, 40); a6 = Vector256.LoadUnsafe(ref f, 48); a7 = Vector256.LoadUnsafe(ref f, 56);
+            }
+            else a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = Vector256<float>.Zero;
+            for (int t = 0; t < taps; t++)
+            {
+                ref float src = ref Unsafe.Add(ref rq, j + offsets[t]);
+                var wt = wv[t];
+                a0 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref src), a0);
+                a1 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref src, 8), a1);
+                a2 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref src, 16), a2);
+                a3 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref src, 24), a3);
+                a4 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref src, 32), a4);
+                a5 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref src, 40), a5);
+                a6 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref src, 48), a6);
+                a7 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref src, 56), a7);
+            }
+            a0.StoreUnsafe(ref f); a1.StoreUnsafe(ref f, 8); a2.StoreUnsafe(ref f, 16); a3.StoreUnsafe(ref f, 24);
+            a4.StoreUnsafe(ref f, 32); a5.StoreUnsafe(ref f, 40); a6.StoreUnsafe(ref f, 48); a7.StoreUnsafe(ref f, 56);
+        }
         for (; j + 16 <= flat.Length; j += 16)
         {
             var a0 = accumulate ? Vector256.LoadUnsafe(ref rf, (nuint)j) : Vector256<float>.Zero;
@@ -188,6 +218,13 @@ internal static class PlanarConvKernels
         var vb = Vector256.Create(bias); var vlo = Vector256.Create(lo); var vhi = Vector256.Create(hi);
         for (; i + 8 <= n; i += 8)
             Vector256.MinNative(Vector256.MaxNative(Vector256.LoadUnsafe(ref s, (nuint)i) + vb, vlo), vhi).StoreUnsafe(ref d, (nuint)i);
+        // A row of 8 or more: the last vector ends at the row's end, overlapping ones already written with the same values
+        // (src and dst are different buffers), instead of a scalar tail of up to 7 branches per row.
+        if (i < n && n >= 8)
+        {
+            Vector256.MinNative(Vector256.MaxNative(Vector256.LoadUnsafe(ref s, (nuint)(n - 8)) + vb, vlo), vhi).StoreUnsafe(ref d, (nuint)(n - 8));
+            return;
+        }
         for (; i < n; i++)
         {
             float v = Unsafe.Add(ref s, i) + bias;
