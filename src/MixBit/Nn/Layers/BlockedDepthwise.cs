@@ -84,11 +84,39 @@ internal static class BlockedDepthwise
         for (int n = n0; n < n1; n++)
         {
             ToLanes(x.AsSpan((n * channels + c0) * plan.InHw), plan.InHw, lanes, plan.InputAt, p);
-            // Four positions of a row per pass over the taps: each weight vector loaded once feeds four FMAs.
+            // Eight, then four positions of a row per pass over the taps: each weight vector loaded once feeds eight (four)
+            // independent FMA chains, enough to keep both FMA units busy (one chain per position waits on its last FMA).
             int step = g.StrideW * Lanes;
             for (int oy = 0, q = 0; oy < g.OutH; oy++)
             {
                 int ox = 0;
+                for (; ox + 8 <= g.OutW; ox += 8, q += 8)
+                {
+                    ref float window = ref Unsafe.Add(ref rp, plan.WindowAt(g, oy, ox));
+                    Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                    for (int t = 0; t < plan.Taps; t++)
+                    {
+                        var wt = Unsafe.Add(ref rw, t);
+                        ref float tap = ref Unsafe.Add(ref window, Unsafe.Add(ref rt, t));
+                        a0 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap), a0);
+                        a1 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)step), a1);
+                        a2 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(2 * step)), a2);
+                        a3 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(3 * step)), a3);
+                        a4 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(4 * step)), a4);
+                        a5 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(5 * step)), a5);
+                        a6 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(6 * step)), a6);
+                        a7 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(7 * step)), a7);
+                    }
+                    ref float dst = ref Unsafe.Add(ref ro, q * Lanes);
+                    Vector256.MinNative(Vector256.MaxNative(a0 + vb, vlo), vhi).StoreUnsafe(ref dst);
+                    Vector256.MinNative(Vector256.MaxNative(a1 + vb, vlo), vhi).StoreUnsafe(ref dst, Lanes);
+                    Vector256.MinNative(Vector256.MaxNative(a2 + vb, vlo), vhi).StoreUnsafe(ref dst, 2 * Lanes);
+                    Vector256.MinNative(Vector256.MaxNative(a3 + vb, vlo), vhi).StoreUnsafe(ref dst, 3 * Lanes);
+                    Vector256.MinNative(Vector256.MaxNative(a4 + vb, vlo), vhi).StoreUnsafe(ref dst, 4 * Lanes);
+                    Vector256.MinNative(Vector256.MaxNative(a5 + vb, vlo), vhi).StoreUnsafe(ref dst, 5 * Lanes);
+                    Vector256.MinNative(Vector256.MaxNative(a6 + vb, vlo), vhi).StoreUnsafe(ref dst, 6 * Lanes);
+                    Vector256.MinNative(Vector256.MaxNative(a7 + vb, vlo), vhi).StoreUnsafe(ref dst, 7 * Lanes);
+                }
                 for (; ox + 4 <= g.OutW; ox += 4, q += 4)
                 {
                     ref float window = ref Unsafe.Add(ref rp, plan.WindowAt(g, oy, ox));
