@@ -64,15 +64,30 @@ internal static class BlockedDepthwise
         public int WindowAt(in ConvGeometry g, int oy, int ox) => (oy * g.StrideH * Pw + ox * g.StrideW) * Lanes;
     }
 
-    /// <summary>Forward of channels [8*block, 8*block + 8) for images [n0, n1): y = clamp(conv(x, w) + bias, lo, hi).</summary>
-    public static void Forward(in ConvGeometry g, float[] x, float[] y, int channels, int block, int n0, int n1, float[] w, float[]? bias,
+    /// <summary>
+    /// Forward of channel blocks [b0, b1) (channels [8*b0, 8*b1)) for images [n0, n1): y = clamp(conv(x, w) + bias, lo, hi).
+    /// The geometry is worked out once for all the blocks (on 2x2 maps it cost as much as a block's arithmetic).
+    /// </summary>
+    public static void Forward(in ConvGeometry g, float[] x, float[] y, int channels, int b0, int b1, int n0, int n1, float[] w, float[]? bias,
         float lo, float hi, Span<float> scratch)
     {
         var plan = new Plan(g, stackalloc int[g.InH * g.InW], stackalloc int[g.KernelH * g.KernelW]);
-        int c0 = block * Lanes, lanes = Math.Min(Lanes, channels - c0);
         var p = scratch[..(plan.Ph * plan.Pw * Lanes)];
         var o = scratch.Slice(2 * p.Length, plan.OutHw * Lanes);
         Span<Vector256<float>> wv = stackalloc Vector256<float>[plan.Taps];
+        p.Clear(); // the border stays zero; every image rewrites the interior of the lanes it has
+        for (int block = b0; block < b1; block++)
+        {
+            int lanes = Math.Min(Lanes, channels - block * Lanes);
+            if (lanes < Lanes && block > b0) p.Clear(); // lanes beyond the last channel must read zero, not the previous block
+            ForwardBlock(g, plan, x, y, channels, block, lanes, n0, n1, w, bias, lo, hi, p, o, wv);
+        }
+    }
+
+    private static void ForwardBlock(in ConvGeometry g, in Plan plan, float[] x, float[] y, int channels, int block, int lanes, int n0, int n1,
+        float[] w, float[]? bias, float lo, float hi, Span<float> p, Span<float> o, Span<Vector256<float>> wv)
+    {
+        int c0 = block * Lanes;
         WeightVectors(w, c0, lanes, plan.Taps, wv);
         var vb = LaneVector(bias, c0, lanes);
         var vlo = Vector256.Create(lo); var vhi = Vector256.Create(hi);
@@ -80,7 +95,6 @@ internal static class BlockedDepthwise
         ref float ro = ref MemoryMarshal.GetReference(o);
         ref Vector256<float> rw = ref MemoryMarshal.GetReference(wv);
         ref int rt = ref MemoryMarshal.GetReference(plan.TapAt);
-        p.Clear(); // the border stays zero; every image rewrites the interior
         for (int n = n0; n < n1; n++)
         {
             ToLanes(x.AsSpan((n * channels + c0) * plan.InHw), plan.InHw, lanes, plan.InputAt, p);
@@ -221,6 +235,20 @@ internal static class BlockedDepthwise
                 r4.StoreUnsafe(ref dst, (nuint)at[q + 4]); r5.StoreUnsafe(ref dst, (nuint)at[q + 5]);
                 r6.StoreUnsafe(ref dst, (nuint)at[q + 6]); r7.StoreUnsafe(ref dst, (nuint)at[q + 7]);
             }
+        // Four positions of 8 channels (a 2x2 map, or the rest of a 14x14 one) as two 4x4 transposes.
+        if (Sse.IsSupported && lanes == Lanes && q + 4 <= count && at[q] >= 0 && at[q + 1] >= 0 && at[q + 2] >= 0 && at[q + 3] >= 0)
+        {
+            for (int half = 0; half < 2; half++)
+            {
+                ref float s = ref Unsafe.Add(ref src, 4 * half * count + q);
+                var r0 = Vector128.LoadUnsafe(ref s); var r1 = Vector128.LoadUnsafe(ref s, (nuint)count);
+                var r2 = Vector128.LoadUnsafe(ref s, (nuint)(2 * count)); var r3 = Vector128.LoadUnsafe(ref s, (nuint)(3 * count));
+                VectorOps.Transpose4x4(ref r0, ref r1, ref r2, ref r3);
+                r0.StoreUnsafe(ref dst, (nuint)(at[q] + 4 * half)); r1.StoreUnsafe(ref dst, (nuint)(at[q + 1] + 4 * half));
+                r2.StoreUnsafe(ref dst, (nuint)(at[q + 2] + 4 * half)); r3.StoreUnsafe(ref dst, (nuint)(at[q + 3] + 4 * half));
+            }
+            q += 4;
+        }
         for (; q < count; q++)
         {
             if (at[q] < 0) continue;
@@ -253,6 +281,21 @@ internal static class BlockedDepthwise
                 r4.StoreUnsafe(ref d, (nuint)(4 * count)); r5.StoreUnsafe(ref d, (nuint)(5 * count));
                 r6.StoreUnsafe(ref d, (nuint)(6 * count)); r7.StoreUnsafe(ref d, (nuint)(7 * count));
             }
+        if (Sse.IsSupported && lanes == Lanes && q + 4 <= count && (identity || (at[q] >= 0 && at[q + 3] >= 0 && at[q + 1] >= 0 && at[q + 2] >= 0)))
+        {
+            for (int half = 0; half < 2; half++)
+            {
+                int h = 4 * half;
+                var r0 = Vector128.LoadUnsafe(ref src, (nuint)((identity ? q * Lanes : at[q]) + h));
+                var r1 = Vector128.LoadUnsafe(ref src, (nuint)((identity ? (q + 1) * Lanes : at[q + 1]) + h));
+                var r2 = Vector128.LoadUnsafe(ref src, (nuint)((identity ? (q + 2) * Lanes : at[q + 2]) + h));
+                var r3 = Vector128.LoadUnsafe(ref src, (nuint)((identity ? (q + 3) * Lanes : at[q + 3]) + h));
+                VectorOps.Transpose4x4(ref r0, ref r1, ref r2, ref r3);
+                ref float d = ref Unsafe.Add(ref dst, h * count + q);
+                r0.StoreUnsafe(ref d); r1.StoreUnsafe(ref d, (nuint)count); r2.StoreUnsafe(ref d, (nuint)(2 * count)); r3.StoreUnsafe(ref d, (nuint)(3 * count));
+            }
+            q += 4;
+        }
         for (; q < count; q++)
         {
             int a = identity ? q * Lanes : at[q];

@@ -67,12 +67,14 @@ public sealed class Conv2dLayer : Layer
             Workers.For(blocks * parts, perTask, (start, end, worker) =>
             {
                 var buffer = Scratch(_colScratch, worker, scratch);
-                for (int t = start; t < end; t++)
-                {
-                    int part = t % parts;
-                    BlockedDepthwise.Forward(gm, x.Data, Output.Data, _spec.OutChannels, t / parts, n * part / parts, n * (part + 1) / parts,
-                        weight, bias, lo, hi, buffer);
-                }
+                if (parts == 1) BlockedDepthwise.Forward(gm, x.Data, Output.Data, _spec.OutChannels, start, end, 0, n, weight, bias, lo, hi, buffer);
+                else
+                    for (int t = start; t < end; t++)
+                    {
+                        int part = t % parts;
+                        BlockedDepthwise.Forward(gm, x.Data, Output.Data, _spec.OutChannels, t / parts, t / parts + 1, n * part / parts, n * (part + 1) / parts,
+                            weight, bias, lo, hi, buffer);
+                    }
             });
         }
         else if (_dense)

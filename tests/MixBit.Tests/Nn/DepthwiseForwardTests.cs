@@ -1,0 +1,55 @@
+using MixBit.Nn.Layers;
+using MixBit.Nn.Specs;
+using MixBit.Tensors;
+
+namespace MixBit.Tests.Nn;
+
+[Collection(GlobalStateCollection.Name)]
+public class DepthwiseForwardTests
+{
+    /// <summary>
+    /// Maps whose rows take the 8-, 4- and 1-position passes and whose sizes take the 8- and 4-position transposes and
+    /// their tails; 20 channels = two full lane blocks and a partial one, run by one call or split between threads.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 2, 2, 1)]
+    [InlineData(3, 4, 4, 1)]
+    [InlineData(1, 14, 14, 1)]
+    [InlineData(2, 9, 9, 2)]
+    [InlineData(1, 28, 28, 2)]
+    public void Depthwise_forward_is_the_convolution(int n, int h, int w, int stride)
+    {
+        const int channels = 20;
+        var spec = Conv2dSpec.Square(channels, channels, 3, stride, groups: channels, hasBias: true);
+        var weight = GradientChecker.Random(2, spec.Parameters[0].Shape);
+        var bias = GradientChecker.Random(3, channels);
+        var x = GradientChecker.Random(4, n, channels, h, w);
+        int saved = Workers.Count;
+        try
+        {
+            foreach (int threads in new[] { 1, 3 })
+            {
+                Workers.Count = threads;
+                var y = new Conv2dLayer("dw", spec, weight, bias).Forward([x], false);
+                int oh = y.Dim(2), ow = y.Dim(3);
+                for (int i = 0; i < n; i++)
+                    for (int c = 0; c < channels; c++)
+                        for (int oy = 0; oy < oh; oy++)
+                            for (int ox = 0; ox < ow; ox++)
+                            {
+                                double s = bias.Data[c];
+                                for (int ky = 0; ky < 3; ky++)
+                                    for (int kx = 0; kx < 3; kx++)
+                                    {
+                                        int iy = oy * stride - 1 + ky, ix = ox * stride - 1 + kx;
+                                        if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                                            s += (double)weight.Data[c * 9 + ky * 3 + kx] * x.Data[((i * channels + c) * h + iy) * w + ix];
+                                    }
+                                float got = y.Data[((i * channels + c) * oh + oy) * ow + ox];
+                                Assert.True(Math.Abs(got - s) < 1e-5, $"threads {threads}, image {i}, channel {c}, ({oy}, {ox}): {got} vs {s}");
+                            }
+            }
+        }
+        finally { Workers.Count = saved; }
+    }
+}
