@@ -102,6 +102,17 @@ internal static class ManagedGemm
         public void Run(int start, int end, int worker)
         {
             int l1 = Math.Min(LongCount, end * PerTask);
+            if (ShortCount == 1)
+            {
+                // One short vector (a batch-1 fully connected layer): four long vectors per pass, one FMA chain each.
+                for (int l = start * PerTask; l < l1; l += 4)
+                {
+                    var dots = DotFour(K, ref LongVector(l), ref LongVector(Math.Min(l + 1, l1 - 1)), ref LongVector(Math.Min(l + 2, l1 - 1)),
+                        ref LongVector(Math.Min(l + 3, l1 - 1)), ref Packed[0]);
+                    for (int q = 0; q < 4 && l + q < l1; q++) Store(Vector128.CreateScalar(dots[q]), l + q);
+                }
+                return;
+            }
             for (int l = start * PerTask; l < l1; l += 2)
             {
                 // Two long vectors at a time (the second repeats the first at an odd end), so that each load of the
@@ -114,6 +125,8 @@ internal static class ManagedGemm
                 if (lb > l) Store(d1, lb);
             }
         }
+
+        private ref float LongVector(int l) => ref ShortIsB ? ref A.Data[A.Offset + A.RowIndex(l)] : ref B.Data[B.Offset + B.ColIndex(l)];
 
         /// <summary>C at long index l and the short indices = alpha * dots (+ C), then the epilogue: as the register block's store.</summary>
         private void Store(Vector128<float> dots, int l)
@@ -185,6 +198,31 @@ internal static class ManagedGemm
             d1 = Vector128.FusedMultiplyAdd(x1, w, d1);
         }
         return (d0, d1);
+    }
+
+    /// <summary>
+    /// (dot(v_q[0..k), row[0..k)) for q &lt; 4): the one-short-row case of <see cref="Dot"/>, in the same order per dot (8
+    /// lane sums over k, <see cref="LaneSums"/>, then the tail), so the same bits; each long vector is loaded once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Vector128<float> DotFour(int k, ref float v0, ref float v1, ref float v2, ref float v3, ref float row)
+    {
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        int p = 0;
+        for (; p + V <= k; p += V)
+        {
+            if ((p & 15) == 0) { Prefetch(ref v0, ref v1, p + PrefetchAhead); Prefetch(ref v2, ref v3, p + PrefetchAhead); }
+            var w = Vector256.LoadUnsafe(ref row, (nuint)p);
+            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v0, (nuint)p), w, s0);
+            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v1, (nuint)p), w, s1);
+            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v2, (nuint)p), w, s2);
+            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v3, (nuint)p), w, s3);
+        }
+        var d = LaneSums(s0, s1, s2, s3);
+        for (; p < k; p++)
+            d = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref v0, p), Unsafe.Add(ref v1, p), Unsafe.Add(ref v2, p), Unsafe.Add(ref v3, p)),
+                Vector128.Create(Unsafe.Add(ref row, p)), d);
+        return d;
     }
 
     /// <summary>Floats ahead of the current one that <see cref="Dot"/> asks the cache for, one 64-byte line per long vector.</summary>
