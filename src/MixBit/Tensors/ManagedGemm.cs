@@ -30,7 +30,7 @@ internal static class ManagedGemm
     private const int V = 8; // floats per Vector256
     private const int MC = 256; // rows per task: a KC x MC block of A (256 KB) stays in L2 while panels of B pass
     private const int MinSplitRows = 16; // the fewest rows per task when rows are split for parallelism (a multiple of MR)
-    private const long MaxRowSplitRowWork = 1 << 14; // multiply-adds per row of C below which rows are split rather than columns
+    private const long SmallRowWork = 1 << 14; // multiply-adds per row of C up to which row blocks may be MinSplitRows rows
     private const int BlockPanels = 8; // B panels packed per pass: KC x 192 floats (192 KB)
     private const long MinTaskMacs = 1 << 16; // below this a task is not worth handing to another thread
 
@@ -316,18 +316,21 @@ internal static class ManagedGemm
         if (NeedsPackedA(a, m, k)) plan.PackedA = PackA(a, m, k);
         if (chunks > 1) plan.Partials = Rent(ref _partials, chunks * m * n);
         // About 4 tasks per worker for balance, none smaller than MinTaskMacs; the split does not change any result.
-        // Columns are split first, since every row block packs all of its columns of B. But where a row of C is little
-        // work (n x k small) and there are fewer column panels than tasks wanted, the rows are split instead: two threads
-        // writing either side of a column border share its cache line on every row, which cost more than the row's work
-        // (measured: a 192 x 64 x 32 product 2.5x slower on two threads than on one), while B is small to pack again.
+        // With fewer column panels than tasks wanted, the rows are split between the workers instead (one row block each,
+        // since each packs B again): split columns would be one or two panels per task, so two threads would write either
+        // side of a column border, sharing its cache line, on every row (measured: a 192 x 64 x 32 product 2.5x slower on
+        // two threads than on one), or there would be one task only (a 256 x 16 x 2304 product: a 3x3 conv on a 4x4 map).
+        // A row block has at least 64 rows (B's packing then costs at most 1/64 of its work), or 16 where a row of C is
+        // little work (n x k up to 2^14), as in pointwise layers on 8x8 maps at batch 1. Otherwise columns are split.
         int colPanels = (n + NR - 1) / NR;
         int wanted = Math.Max(1, 4 * Workers.Count / chunks);
         plan.RowsPerBlock = MC;
-        if (colPanels < wanted && (long)n * k <= MaxRowSplitRowWork && m > MinSplitRows)
+        int minRows = (long)n * k <= SmallRowWork ? MinSplitRows : 4 * MinSplitRows;
+        if (colPanels < wanted && m >= 2 * minRows)
         {
             long rowMacs = (long)n * k / chunks;
             int byWork = (int)Math.Max(1, m * rowMacs / MinTaskMacs);
-            int rowBlocks = Math.Min(Math.Min(Workers.Count, byWork), (m + MinSplitRows - 1) / MinSplitRows); // one B pack per worker
+            int rowBlocks = Math.Min(Math.Min(Workers.Count, byWork), m / minRows);
             plan.RowsPerBlock = Math.Min(MC, (m + rowBlocks - 1) / rowBlocks + MR - 1) / MR * MR;
         }
         plan.RowBlocks = (m + plan.RowsPerBlock - 1) / plan.RowsPerBlock;
