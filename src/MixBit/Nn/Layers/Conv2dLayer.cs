@@ -150,10 +150,16 @@ public sealed class Conv2dLayer : Layer
         if (_columns.Length < count * perImage) _columns = new float[count * perImage];
         var col = _columns;
         var gm = geo;
-        Workers.For(count, perImage, (start, end, _) =>
+        // With fewer images than workers (batch 1) each image's channels are split too.
+        int splits = Math.Min(cinG, (Workers.Count + count - 1) / count), rowsPerChannel = KernelArea, pitch = count * outHw;
+        Workers.For(count * splits, perImage / splits, (start, end, _) =>
         {
-            for (int i = start; i < end; i++)
-                Im2Col.Pack(gm, cinG, x.Data.AsSpan(((n0 + i) * _spec.InChannels + g * cinG) * inHw, cinG * inHw), col.AsSpan(i * outHw), count * outHw);
+            for (int t = start; t < end; t++)
+            {
+                int i = t / splits, c0 = cinG * (t % splits) / splits, c1 = cinG * (t % splits + 1) / splits;
+                Im2Col.Pack(gm, c1 - c0, x.Data.AsSpan(((n0 + i) * _spec.InChannels + g * cinG + c0) * inHw, (c1 - c0) * inHw),
+                    col.AsSpan(c0 * rowsPerChannel * pitch + i * outHw), pitch);
+            }
         });
         return col;
     }

@@ -5,7 +5,7 @@ using MixBit.Tensors;
 namespace MixBit.Tests.Nn;
 
 [Collection(GlobalStateCollection.Name)]
-public class DepthwiseForwardTests
+public class ConvForwardTests
 {
     /// <summary>
     /// Maps whose rows take the 8-, 4- and 1-position passes and whose sizes take the 8- and 4-position transposes and
@@ -47,6 +47,48 @@ public class DepthwiseForwardTests
                                     }
                                 float got = y.Data[((i * channels + c) * oh + oy) * ow + ox];
                                 Assert.True(Math.Abs(got - s) < 1e-5, $"threads {threads}, image {i}, channel {c}, ({oy}, {ox}): {got} vs {s}");
+                            }
+            }
+        }
+        finally { Workers.Count = saved; }
+    }
+
+    /// <summary>Standard convolutions through im2col + GEMM, one image's channels split between workers at batch 1.</summary>
+    [Theory]
+    [InlineData(1, 6, 5, 2, 1)]
+    [InlineData(1, 7, 4, 4, 2)]
+    [InlineData(2, 5, 6, 8, 1)]
+    public void Im2col_forward_is_the_convolution(int n, int h, int w, int outChannels, int stride)
+    {
+        const int channels = 5; // 5 x 3 x 3 = 45 inputs per output: im2col, not the planar stem kernels
+        var spec = Conv2dSpec.Square(channels, outChannels, 3, stride, hasBias: true);
+        var weight = GradientChecker.Random(2, spec.Parameters[0].Shape);
+        var bias = GradientChecker.Random(3, outChannels);
+        var x = GradientChecker.Random(4, n, channels, h, w);
+        int saved = Workers.Count;
+        try
+        {
+            foreach (int threads in new[] { 1, 3 })
+            {
+                Workers.Count = threads;
+                var y = new Conv2dLayer("c", spec, weight, bias).Forward([x], false);
+                int oh = y.Dim(2), ow = y.Dim(3);
+                for (int i = 0; i < n; i++)
+                    for (int o = 0; o < outChannels; o++)
+                        for (int oy = 0; oy < oh; oy++)
+                            for (int ox = 0; ox < ow; ox++)
+                            {
+                                double s = bias.Data[o];
+                                for (int c = 0; c < channels; c++)
+                                    for (int ky = 0; ky < 3; ky++)
+                                        for (int kx = 0; kx < 3; kx++)
+                                        {
+                                            int iy = oy * stride - 1 + ky, ix = ox * stride - 1 + kx;
+                                            if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                                                s += (double)weight.Data[((o * channels + c) * 3 + ky) * 3 + kx] * x.Data[((i * channels + c) * h + iy) * w + ix];
+                                        }
+                                float got = y.Data[((i * outChannels + o) * oh + oy) * ow + ox];
+                                Assert.True(Math.Abs(got - s) < 1e-5, $"threads {threads}, image {i}, channel {o}, ({oy}, {ox}): {got} vs {s}");
                             }
             }
         }
