@@ -57,7 +57,7 @@ public sealed class ActivationQuantizer
         if (!y.HasShape(x.Shape)) y.Reshape(x.Shape.ToArray());
         if (!Enabled) { x.Span.CopyTo(y.Span); return; }
         var grid = Grid;
-        Workers.For(x.Length, 1, (s, e, _) => grid.FakeQuantize(x.Data.AsSpan(s, e - s), y.Data.AsSpan(s, e - s)));
+        Workers.Share(x.Length, 1, (s, e, _) => grid.FakeQuantize(x.Data.AsSpan(s, e - s), y.Data.AsSpan(s, e - s)));
     }
 
     /// <summary>dx = dy inside the grid's range (0 outside); accumulates dL/dalpha. <paramref name="y"/> is the forward output.</summary>

@@ -86,7 +86,7 @@ internal static class ManagedGemm
         for (int s = 0; s < shortCount; s++) job.ShortInC[s] = shortIsB ? c.ColIndex(s) : c.RowIndex(s);
         job.ShortAdjacent = shortCount == MR && job.ShortInC[1] - job.ShortInC[0] == 1 && job.ShortInC[2] - job.ShortInC[0] == 2
             && job.ShortInC[3] - job.ShortInC[0] == 3;
-        Workers.For((longCount + job.PerTask - 1) / job.PerTask, (long)job.PerTask * k * shortCount, job.Run);
+        Workers.Share((longCount + job.PerTask - 1) / job.PerTask, (long)job.PerTask * k * shortCount, job.Run);
     }
 
     /// <summary>One call of <see cref="Dots"/>: its operands and the short side's places in C, shared by its tasks.</summary>
@@ -340,7 +340,7 @@ internal static class ManagedGemm
         plan.ColBlocks = (colPanels + plan.PanelsPerBlock - 1) / plan.PanelsPerBlock;
 
         int tasks = chunks * plan.RowBlocks * plan.ColBlocks;
-        Workers.For(tasks, (long)m * n * k / tasks, (start, end, _) => { for (int t = start; t < end; t++) plan.RunTask(t); });
+        Workers.Share(tasks, (long)m * n * k / tasks, (start, end, _) => { for (int t = start; t < end; t++) plan.RunTask(t); });
         if (chunks > 1) ReducePartials(plan);
     }
 

@@ -32,11 +32,12 @@ public static class Workers
 
     /// <summary>
     /// The least work, in multiply-adds (an element of a copy or an element-wise pass counts as one), that is worth a
-    /// chunk of its own: about 8 microseconds of one core here. Handing a chunk to another thread and waiting for it costs
-    /// about as much as a small layer's work at batch 1 (measured: batch-1 inference of the default model was no faster
-    /// on two threads than on one, and some layers three times slower), so smaller loops run on the calling thread.
+    /// thread of its own: about 2 microseconds of one core here. Handing work to a pool thread and waiting for it costs
+    /// about a microsecond when the thread is awake (it stays awake between the layers of a pass) and much more when it
+    /// slept, so smaller loops run on the calling thread (batch-1 inference of the default model was slower on two
+    /// threads than on one while every layer was split).
     /// </summary>
-    public const long MinChunkWork = 1 << 17;
+    public const long MinChunkWork = 1 << 15;
 
     /// <summary>Runs body(start, end, worker) over [0, items) in chunks; returns the number of chunks (worker ids 0 .. n-1).</summary>
     public static int For(int items, Action<int, int, int> body) => Run(items, Math.Min(Count, items), body);
@@ -51,7 +52,24 @@ public static class Workers
         return Run(items, (int)Math.Min(Math.Min(Count, items), Math.Max(1, total / MinChunkWork)), body);
     }
 
-    private static int Run(int items, int chunks, Action<int, int, int> body)
+    /// <summary>
+    /// Runs body(start, end, slot) over [0, items) when the items write disjoint outputs and nothing depends on which
+    /// thread runs which: the threads (as many as the work allows at <see cref="MinChunkWork"/> each) take small grains
+    /// of items as they come, so a thread that starts late or runs slower (another process on its core) leaves the rest
+    /// to the others instead of being waited for. <c>slot</c> (0 .. Count-1) is unique among the threads running at the
+    /// same time, for per-thread scratch; it is not a chunk index, and which items a slot runs varies from call to call,
+    /// so per-slot partial sums would not be reproducible (use <see cref="For(int, long, Action{int, int, int})"/> for those).
+    /// </summary>
+    public static void Share(int items, long workPerItem, Action<int, int, int> body)
+    {
+        long total = (long)items * Math.Max(1, workPerItem);
+        int threads = (int)Math.Min(Math.Min(Count, items), Math.Max(1, total / MinChunkWork));
+        Run(items, threads, body, grains: Math.Min(items, GrainsPerThread * threads));
+    }
+
+    private const int GrainsPerThread = 4;
+
+    private static int Run(int items, int chunks, Action<int, int, int> body, int grains = 0)
     {
         if (chunks <= 1 || _insideChunk) { if (items > 0) body(0, items, 0); return Math.Min(items, 1); }
         if (Monitor.TryEnter(PoolLock))
@@ -59,7 +77,7 @@ public static class Workers
             try
             {
                 if (_pool is null || _pool.Size < chunks) { _pool?.Dispose(); _pool = new WorkerPool(Count); }
-                _pool.Run(new Job(body, items, chunks));
+                _pool.Run(new Job(body, items, grains > 0 ? grains : chunks, chunks, bySlot: grains > 0));
             }
             finally { Monitor.Exit(PoolLock); }
             return chunks;
@@ -71,21 +89,26 @@ public static class Workers
     internal static (int Start, int End) Range(int items, int chunks, int w)
         => ((int)((long)items * w / chunks), (int)((long)items * (w + 1) / chunks));
 
-    /// <summary>One call: its chunks, the next one to take and how many are unfinished; finishing the last one wakes the caller.</summary>
-    private sealed class Job(Action<int, int, int> body, int items, int chunks)
+    /// <summary>
+    /// One call: its chunks (fixed ranges; the body gets the chunk index, or with <paramref name="bySlot"/> the running
+    /// thread's slot), the threads it wants, the next chunk to take and how many are unfinished; finishing the last one
+    /// wakes the caller.
+    /// </summary>
+    private sealed class Job(Action<int, int, int> body, int items, int chunks, int threads, bool bySlot)
     {
         private int _next, _unfinished = chunks;
         public int Chunks { get; } = chunks;
+        public int Threads { get; } = threads;
         private ExceptionDispatchInfo? _error;
 
-        /// <summary>Takes and runs chunks until none is left.</summary>
-        public void Work()
+        /// <summary>Takes and runs chunks until none is left; <paramref name="slot"/>: 0 for the caller, i for pool thread i.</summary>
+        public void Work(int slot)
         {
             int c;
             while ((c = Interlocked.Increment(ref _next) - 1) < Chunks)
             {
                 var (s, e) = Range(items, Chunks, c);
-                try { body(s, e, c); }
+                try { body(s, e, bySlot ? slot : c); }
                 catch (Exception ex) { Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(ex), null); }
                 if (Interlocked.Decrement(ref _unfinished) == 0)
                     lock (this) Monitor.PulseAll(this);
@@ -131,13 +154,13 @@ public static class Workers
 
         public void Run(Job job)
         {
-            for (int w = 0; w < job.Chunks - 1; w++)
+            for (int w = 0; w < job.Threads - 1; w++)
             {
                 Volatile.Write(ref _mail[w], job);
                 _start[w].Release();
             }
             _insideChunk = true;
-            try { job.Work(); }
+            try { job.Work(0); }
             finally { _insideChunk = false; }
             job.Finish();
         }
@@ -151,7 +174,7 @@ public static class Workers
                 start.Wait();
                 if (_disposed) return;
                 // A thread woken late may find a newer job than the one it was woken for, or none: either is fine.
-                Interlocked.Exchange(ref _mail[slot], null)?.Work();
+                Interlocked.Exchange(ref _mail[slot], null)?.Work(slot + 1);
                 StayAwake(start);
             }
         }

@@ -60,4 +60,32 @@ public class WorkersTests
         }
         finally { Workers.Count = saved; }
     }
+
+    [Fact]
+    public void Shared_items_run_once_each_and_no_two_running_threads_share_a_slot()
+    {
+        int saved = Workers.Count;
+        try
+        {
+            Workers.Count = 3;
+            var seen = new int[1000];
+            var inUse = new int[Workers.MaxCount];
+            bool clash = false;
+            Workers.Share(seen.Length, Workers.MinChunkWork, (s, e, slot) =>
+            {
+                Assert.InRange(slot, 0, Workers.Count - 1);
+                if (Interlocked.Exchange(ref inUse[slot], 1) != 0) clash = true;
+                for (int i = s; i < e; i++) Interlocked.Increment(ref seen[i]);
+                Thread.SpinWait(100);
+                Volatile.Write(ref inUse[slot], 0);
+            });
+            Assert.False(clash);
+            Assert.All(seen, v => Assert.Equal(1, v));
+            // Too little work for a second thread: one call on the calling thread.
+            int caller = Environment.CurrentManagedThreadId, calls = 0;
+            Workers.Share(10, 1, (s, e, slot) => { Assert.Equal(caller, Environment.CurrentManagedThreadId); Assert.Equal((0, 10, 0), (s, e, slot)); calls++; });
+            Assert.Equal(1, calls);
+        }
+        finally { Workers.Count = saved; }
+    }
 }

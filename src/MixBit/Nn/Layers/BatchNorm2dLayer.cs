@@ -53,7 +53,7 @@ public sealed class BatchNorm2dLayer : Layer
         float momentum = _spec.Momentum, eps = _spec.Epsilon;
         long m = (long)n * hw;
 
-        Workers.For(Groups(channels), 3L * Group * n * hw, (g0, g1, _) =>
+        Workers.Share(Groups(channels), 3L * Group * n * hw, (g0, g1, _) =>
         {
             Span<double> sum = stackalloc double[Group], sq = stackalloc double[Group], unused = stackalloc double[Group];
             Span<float> scale = stackalloc float[Group], shift = stackalloc float[Group];
@@ -101,7 +101,7 @@ public sealed class BatchNorm2dLayer : Layer
         bool batchStats = !FreezeStatistics;
         double mInv = 1.0 / ((long)n * hw);
 
-        Workers.For(Groups(channels), 3L * Group * n * hw, (g0, g1, _) =>
+        Workers.Share(Groups(channels), 3L * Group * n * hw, (g0, g1, _) =>
         {
             Span<double> sumDy = stackalloc double[Group], sumDyX = stackalloc double[Group], unused = stackalloc double[Group];
             Span<float> dyScale = stackalloc float[Group], xScale = stackalloc float[Group], shift = stackalloc float[Group];

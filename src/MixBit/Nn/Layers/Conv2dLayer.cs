@@ -64,7 +64,7 @@ public sealed class Conv2dLayer : Layer
             int parts = Math.Clamp((4 * Workers.Count + blocks - 1) / blocks, 1, n);
             var gm = geo;
             long perTask = (long)BlockedDepthwise.Lanes * (n + parts - 1) / parts * (outHw * KernelArea + h * w + outHw);
-            Workers.For(blocks * parts, perTask, (start, end, worker) =>
+            Workers.Share(blocks * parts, perTask, (start, end, worker) =>
             {
                 var buffer = Scratch(_colScratch, worker, scratch);
                 if (parts == 1) BlockedDepthwise.Forward(gm, x.Data, Output.Data, _spec.OutChannels, start, end, 0, n, weight, bias, lo, hi, buffer);
@@ -83,7 +83,7 @@ public sealed class Conv2dLayer : Layer
             int splits = n >= Workers.Count ? 1 : Math.Min(_spec.OutChannels, (Workers.Count + n - 1) / n);
             int scratch = PlanarConvKernels.DenseScratchLength(geo, _spec.InChannels);
             var gm = geo;
-            Workers.For(n * splits, (long)(_spec.OutChannels + splits - 1) / splits * outHw * _spec.InChannels * KernelArea, (start, end, worker) =>
+            Workers.Share(n * splits, (long)(_spec.OutChannels + splits - 1) / splits * outHw * _spec.InChannels * KernelArea, (start, end, worker) =>
             {
                 for (int t = start; t < end; t++)
                 {
@@ -99,7 +99,7 @@ public sealed class Conv2dLayer : Layer
         {
             for (int g = 0; g < _spec.Groups; g++) ForwardGemm(geo, x, weight, g, default);
             if (!epilogue.IsIdentity)
-                Workers.For(n * _spec.OutChannels, outHw, (start, end, _) =>
+                Workers.Share(n * _spec.OutChannels, outHw, (start, end, _) =>
                 {
                     for (int p = start; p < end; p++)
                         VectorOps.AddClamp(Output.Data.AsSpan(p * outHw, outHw), bias is null ? 0f : bias[p % _spec.OutChannels], lo, hi);
@@ -152,7 +152,7 @@ public sealed class Conv2dLayer : Layer
         var gm = geo;
         // With fewer images than workers (batch 1) each image's channels are split too.
         int splits = Math.Min(cinG, (Workers.Count + count - 1) / count), rowsPerChannel = KernelArea, pitch = count * outHw;
-        Workers.For(count * splits, perImage / splits, (start, end, _) =>
+        Workers.Share(count * splits, perImage / splits, (start, end, _) =>
         {
             for (int t = start; t < end; t++)
             {
@@ -175,7 +175,7 @@ public sealed class Conv2dLayer : Layer
         if (_biasGrad is not null)
         {
             int cout = _spec.OutChannels;
-            Workers.For(cout, (long)n * outHw, (c0, c1, _) =>
+            Workers.Share(cout, (long)n * outHw, (c0, c1, _) =>
             {
                 for (int c = c0; c < c1; c++)
                 {

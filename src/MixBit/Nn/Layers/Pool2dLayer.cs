@@ -32,7 +32,7 @@ public sealed class Pool2dLayer(Pool2dSpec spec) : Layer
         int padded = Math.Max((o.Width - 1) * spec.StrideW + spec.KernelW, spec.PadLeft + w), slides = (o.Width - 1) * spec.StrideW + 1;
         float pad = max ? float.NegativeInfinity : 0f;
 
-        Workers.For(n * c, (long)h * w, (start, end, worker) =>
+        Workers.Share(n * c, (long)h * w, (start, end, worker) =>
         {
             var buffer = Scratch(_rows, worker, padded + slides);
             var row = buffer.AsSpan(0, padded);
@@ -101,7 +101,7 @@ public sealed class Pool2dLayer(Pool2dSpec spec) : Layer
         ShapeLike(dx, _input);
         int n = _input.Dim(0), c = _input.Dim(1), h = _input.Dim(2), w = _input.Dim(3);
         int oh = outputGradient.Dim(2), ow = outputGradient.Dim(3), outPlane = oh * ow;
-        Workers.For(n * c, (long)h * w, (start, end, _) =>
+        Workers.Share(n * c, (long)h * w, (start, end, _) =>
         {
             for (int p = start; p < end; p++)
             {

@@ -24,7 +24,7 @@ public sealed class ReluLayer(ReluSpec spec) : Layer
         if (inputGradients[0] is not { } dx) return;
         ShapeLike(dx, _input);
         float max = spec.Max;
-        Workers.For(_input.Length, 1, (start, end, _) =>
+        Workers.Share(_input.Length, 1, (start, end, _) =>
         {
             VectorOps.MaskedCopy(_input.Data.AsSpan(start, end - start), outputGradient.Data.AsSpan(start, end - start),
                 0f, max, dx.Data.AsSpan(start, end - start));
