@@ -78,13 +78,28 @@ internal static class Im2Col
         for (; q < n; q++) Unsafe.Add(ref d, q) = 0f;
     }
 
-    /// <summary>d[q] = s[q * stride] for q &lt; n: vector copies for stride 1, even lanes of two vectors for stride 2.</summary>
+    /// <summary>d[q] = s[q * stride] for q &lt; n: vector copies for stride 1 (reading only s[0 .. n)), even lanes of two vectors for stride 2.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Gather(ref float s, int stride, ref float d, int n)
     {
         int q = 0;
         if (stride == 1)
-            for (; q + 8 <= n; q += 8) Vector256.LoadUnsafe(ref s, (nuint)q).StoreUnsafe(ref d, (nuint)q);
+        {
+            // The row's end as one overlapping vector (d and s never overlap): rows of 7 to 15 floats (8x8 and 16x16 maps
+            // with padding) otherwise ended in up to 7 scalar copies each.
+            if (n >= 8)
+            {
+                for (; q + 8 <= n; q += 8) Vector256.LoadUnsafe(ref s, (nuint)q).StoreUnsafe(ref d, (nuint)q);
+                if (q < n) Vector256.LoadUnsafe(ref s, (nuint)(n - 8)).StoreUnsafe(ref d, (nuint)(n - 8));
+                return;
+            }
+            if (n >= 4)
+            {
+                Vector128.LoadUnsafe(ref s).StoreUnsafe(ref d);
+                Vector128.LoadUnsafe(ref s, (nuint)(n - 4)).StoreUnsafe(ref d, (nuint)(n - 4));
+                return;
+            }
+        }
         else if (stride == 2)
         {
             var evens = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
