@@ -4,14 +4,15 @@ using System.Runtime.ExceptionServices;
 namespace MixBit.Tensors;
 
 /// <summary>
-/// Splits a loop of independent items into one contiguous chunk per worker (at most <see cref="Count"/>), so per-chunk
-/// scratch buffers and gradient partials can be indexed by the chunk's worker id without locking. The chunks are fixed
-/// by (items, Count) alone, but any thread may run any chunk: the caller and a small pool of persistent threads take
-/// chunks as they come. A pool thread that the machine has not scheduled yet (other processes on the cores, or more
-/// threads than cores) finds nothing left to take and nobody waits for it, so a call costs what the threads that
-/// actually run can do, and more threads never make a loop slower. No allocation per call beyond the chunk counter
-/// object and the caller's delegate. A call from another thread while the pool is busy uses Parallel.For; a nested
-/// call (from inside a chunk) runs its items in one chunk on the calling thread.
+/// Runs loops of independent items on the calling thread and a small pool of persistent threads, with no more threads
+/// than the work is worth (<see cref="MinChunkWork"/>). Two kinds of loop: <see cref="For(int, long, Action{int, int, int})"/>
+/// cuts the items into one contiguous chunk per thread, fixed by (items, work, Count) alone, so per-chunk gradient
+/// partials indexed by the chunk id sum in the same order whatever the timing; <see cref="Share"/> cuts them into small
+/// grains that threads take as they come, for loops that write disjoint outputs. Either way any thread may run any
+/// chunk, and a pool thread the machine has not scheduled yet (other processes on the cores, or more threads than
+/// cores) finds nothing left to take and nobody waits for it, so more threads never make a loop slower. No allocation
+/// per call beyond the job object and the caller's delegate. A call from another thread while the pool is busy uses
+/// Parallel.For; a nested call (from inside a chunk) runs its items in one chunk on the calling thread.
 /// </summary>
 public static class Workers
 {
