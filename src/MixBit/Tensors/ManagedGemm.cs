@@ -119,9 +119,7 @@ internal static class ManagedGemm
                 // Two long vectors at a time (the second repeats the first at an odd end), so that each load of the
                 // short rows feeds two FMAs.
                 int lb = Math.Min(l + 1, l1 - 1);
-                ref float v0 = ref ShortIsB ? ref A.Data[A.Offset + A.RowIndex(l)] : ref B.Data[B.Offset + B.ColIndex(l)];
-                ref float v1 = ref ShortIsB ? ref A.Data[A.Offset + A.RowIndex(lb)] : ref B.Data[B.Offset + B.ColIndex(lb)];
-                var (d0, d1) = Dot(K, ref v0, ref v1, Packed, ShortCount);
+                var (d0, d1) = Dot(K, ref LongVector(l), ref LongVector(lb), Packed, ShortCount);
                 Store(d0, l);
                 if (lb > l) Store(d1, lb);
             }
@@ -135,12 +133,7 @@ internal static class ManagedGemm
             int at = C.Offset + (ShortIsB ? C.RowIndex(l) : C.ColIndex(l));
             if (ShortAdjacent && ShortIsB)
             {
-                ref float dst = ref C.Data[at + ShortInC[0]];
-                var v = Accumulate ? Vector128.FusedMultiplyAdd(dots, Vector128.Create(Alpha), Vector128.LoadUnsafe(ref dst)) : dots * Alpha;
-                if (Finish)
-                    v = Vector128.MinNative(Vector128.MaxNative(v + Vector128.Create(Epilogue.Bias is null ? 0f : Epilogue.Bias[l]),
-                        Vector128.Create(Epilogue.Lo)), Vector128.Create(Epilogue.Hi));
-                v.StoreUnsafe(ref dst);
+                StoreVector(ref C.Data[at + ShortInC[0]], dots, Alpha, Accumulate, Finish ? Epilogue : null, l);
                 return;
             }
             for (int s = 0; s < ShortCount; s++)
@@ -481,12 +474,12 @@ internal static class ManagedGemm
     /// zero beyond ncols. Rows of B are read as runs of adjacent columns (split where the columns change image); a transposed
     /// operand (strided columns) is read down each column instead, where consecutive k are adjacent.
     /// </summary>
-    private static void PackB(in MatrixView b, int p0, int kc, int jb, int ncols, Span<float> block)
+    private static void PackB(in MatrixView b, int p0, int kc, int jb, int ncols, float[] block)
     {
         int panelLength = kc * NR, tail = ncols % NR;
         if (tail != 0) // zero lanes of the last panel
         {
-            var last = block.Slice(ncols / NR * panelLength, panelLength);
+            var last = block.AsSpan(ncols / NR * panelLength, panelLength);
             for (int p = 0; p < kc; p++) last.Slice(p * NR + tail, NR - tail).Clear();
         }
         var src = b.Data;
@@ -521,7 +514,7 @@ internal static class ManagedGemm
         }
         int col = 0;
         if (b.RowStride == 1 && Avx.IsSupported)
-            for (; col + V <= ncols; col += V) PackEightColumns(b, p0, kc, jb + col, block[(col / NR * panelLength + col % NR)..]);
+            for (; col + V <= ncols; col += V) PackEightColumns(b, p0, kc, jb + col, block.AsSpan(col / NR * panelLength + col % NR));
         for (; col < ncols; col++)
         {
             int colOff = b.Offset + b.ColIndex(jb + col), dst = col / NR * panelLength + col % NR;
@@ -585,7 +578,6 @@ internal static class ManagedGemm
         {
             int rowOff = c.Offset + c.RowIndex(i + r);
             var e = finish is { } f ? f : default;
-            float bias = finish is { Bias: { } b } ? b[i + r] : 0f;
             for (int q = 0; q < runs; q++)
             {
                 int cc = runStart[q], end = runStart[q + 1];
@@ -600,12 +592,7 @@ internal static class ManagedGemm
                 }
                 if (cc + 4 <= end)
                 {
-                    ref float dst = ref data[rowOff + colOffsets[cc]];
-                    var v = Vector128.LoadUnsafe(ref tile[r * NR + cc]);
-                    v = accumulate ? Vector128.FusedMultiplyAdd(v, va.GetLower(), Vector128.LoadUnsafe(ref dst)) : v * va.GetLower();
-                    if (finish is not null)
-                        v = Vector128.MinNative(Vector128.MaxNative(v + Vector128.Create(bias), Vector128.Create(e.Lo)), Vector128.Create(e.Hi));
-                    v.StoreUnsafe(ref dst);
+                    StoreVector(ref data[rowOff + colOffsets[cc]], Vector128.LoadUnsafe(ref tile[r * NR + cc]), alpha, accumulate, finish, i + r);
                     cc += 4;
                 }
                 for (; cc < end; cc++)
@@ -702,6 +689,15 @@ internal static class ManagedGemm
         v = accumulate ? Vector256.FusedMultiplyAdd(v, alpha, Vector256.LoadUnsafe(ref c)) : v * alpha;
         if (finish is { } e)
             v = Vector256.MinNative(Vector256.MaxNative(v + Vector256.Create(e.Bias is null ? 0f : e.Bias[row]), Vector256.Create(e.Lo)), Vector256.Create(e.Hi));
+        v.StoreUnsafe(ref c);
+    }
+
+    /// <summary>Four lanes of C stored as <see cref="StoreVector(ref float, Vector256{float}, Vector256{float}, bool, GemmEpilogue?, int)"/> stores eight.</summary>
+    private static void StoreVector(ref float c, Vector128<float> v, float alpha, bool accumulate, GemmEpilogue? finish, int row)
+    {
+        v = accumulate ? Vector128.FusedMultiplyAdd(v, Vector128.Create(alpha), Vector128.LoadUnsafe(ref c)) : v * alpha;
+        if (finish is { } e)
+            v = Vector128.MinNative(Vector128.MaxNative(v + Vector128.Create(e.Bias is null ? 0f : e.Bias[row]), Vector128.Create(e.Lo)), Vector128.Create(e.Hi));
         v.StoreUnsafe(ref c);
     }
 

@@ -47,11 +47,11 @@ public static class Workers
     /// As <see cref="For(int, Action{int, int, int})"/>, with no more chunks than the work allows at
     /// <see cref="MinChunkWork"/> each (at least one): a function of (items, work, Count) alone.
     /// </summary>
-    public static int For(int items, long workPerItem, Action<int, int, int> body)
-    {
-        long total = (long)items * Math.Max(1, workPerItem);
-        return Run(items, (int)Math.Min(Math.Min(Count, items), Math.Max(1, total / MinChunkWork)), body);
-    }
+    public static int For(int items, long workPerItem, Action<int, int, int> body) => Run(items, ThreadsFor(items, workPerItem), body);
+
+    /// <summary>Threads worth giving a loop: at most one per item and per <see cref="MinChunkWork"/> of work, at least one.</summary>
+    private static int ThreadsFor(int items, long workPerItem)
+        => (int)Math.Min(Math.Min(Count, items), Math.Max(1, (long)items * Math.Max(1, workPerItem) / MinChunkWork));
 
     /// <summary>
     /// Runs body(start, end, slot) over [0, items) when the items write disjoint outputs and nothing depends on which
@@ -63,8 +63,7 @@ public static class Workers
     /// </summary>
     public static void Share(int items, long workPerItem, Action<int, int, int> body)
     {
-        long total = (long)items * Math.Max(1, workPerItem);
-        int threads = (int)Math.Min(Math.Min(Count, items), Math.Max(1, total / MinChunkWork));
+        int threads = ThreadsFor(items, workPerItem);
         Run(items, threads, body, grains: Math.Min(items, GrainsPerThread * threads));
     }
 
@@ -188,7 +187,7 @@ public static class Workers
         }
 
         /// <summary>
-        /// Polls for the next job for up to <see cref="SpinTicks"/> before the caller goes back to sleep on the semaphore:
+        /// Polls for the next job for up to <see cref="SpinTicks"/> before the pool thread goes back to sleep on its semaphore:
         /// the layers of one pass come microseconds apart, and waking a sleeping thread takes about as long as a small
         /// layer's work, so a thread that slept between layers would join each one late (batch 1 ran slower on two
         /// threads than on one). Returns as soon as a job is posted (the semaphore's count is then above zero).

@@ -18,40 +18,7 @@ public class ConvForwardTests
     [InlineData(2, 9, 9, 2)]
     [InlineData(1, 28, 28, 2)]
     public void Depthwise_forward_is_the_convolution(int n, int h, int w, int stride)
-    {
-        const int channels = 20;
-        var spec = Conv2dSpec.Square(channels, channels, 3, stride, groups: channels, hasBias: true);
-        var weight = GradientChecker.Random(2, spec.Parameters[0].Shape);
-        var bias = GradientChecker.Random(3, channels);
-        var x = GradientChecker.Random(4, n, channels, h, w);
-        int saved = Workers.Count;
-        try
-        {
-            foreach (int threads in new[] { 1, 3 })
-            {
-                Workers.Count = threads;
-                var y = new Conv2dLayer("dw", spec, weight, bias).Forward([x], false);
-                int oh = y.Dim(2), ow = y.Dim(3);
-                for (int i = 0; i < n; i++)
-                    for (int c = 0; c < channels; c++)
-                        for (int oy = 0; oy < oh; oy++)
-                            for (int ox = 0; ox < ow; ox++)
-                            {
-                                double s = bias.Data[c];
-                                for (int ky = 0; ky < 3; ky++)
-                                    for (int kx = 0; kx < 3; kx++)
-                                    {
-                                        int iy = oy * stride - 1 + ky, ix = ox * stride - 1 + kx;
-                                        if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-                                            s += (double)weight.Data[c * 9 + ky * 3 + kx] * x.Data[((i * channels + c) * h + iy) * w + ix];
-                                    }
-                                float got = y.Data[((i * channels + c) * oh + oy) * ow + ox];
-                                Assert.True(Math.Abs(got - s) < 1e-5, $"threads {threads}, image {i}, channel {c}, ({oy}, {ox}): {got} vs {s}");
-                            }
-            }
-        }
-        finally { Workers.Count = saved; }
-    }
+        => AssertIsTheConvolution(Conv2dSpec.Square(20, 20, 3, stride, groups: 20, hasBias: true), n, h, w);
 
     /// <summary>Standard convolutions through im2col + GEMM, one image's channels split between workers at batch 1.</summary>
     [Theory]
@@ -59,12 +26,16 @@ public class ConvForwardTests
     [InlineData(1, 7, 4, 4, 2)]
     [InlineData(2, 5, 6, 8, 1)]
     public void Im2col_forward_is_the_convolution(int n, int h, int w, int outChannels, int stride)
+        => AssertIsTheConvolution(Conv2dSpec.Square(5, outChannels, 3, stride, hasBias: true), n, h, w); // 5 x 3 x 3 = 45 inputs: im2col, not the planar stem kernels
+
+    /// <summary>The layer's forward (3x3, padding 1) at 1 and 3 threads against a direct convolution in double precision.</summary>
+    private static void AssertIsTheConvolution(Conv2dSpec spec, int n, int h, int w)
     {
-        const int channels = 5; // 5 x 3 x 3 = 45 inputs per output: im2col, not the planar stem kernels
-        var spec = Conv2dSpec.Square(channels, outChannels, 3, stride, hasBias: true);
+        int cin = spec.InChannels, cout = spec.OutChannels, stride = spec.StrideH;
+        int cinG = cin / spec.Groups, coutG = cout / spec.Groups;
         var weight = GradientChecker.Random(2, spec.Parameters[0].Shape);
-        var bias = GradientChecker.Random(3, outChannels);
-        var x = GradientChecker.Random(4, n, channels, h, w);
+        var bias = GradientChecker.Random(3, cout);
+        var x = GradientChecker.Random(4, n, cin, h, w);
         int saved = Workers.Count;
         try
         {
@@ -74,20 +45,20 @@ public class ConvForwardTests
                 var y = new Conv2dLayer("c", spec, weight, bias).Forward([x], false);
                 int oh = y.Dim(2), ow = y.Dim(3);
                 for (int i = 0; i < n; i++)
-                    for (int o = 0; o < outChannels; o++)
+                    for (int o = 0; o < cout; o++)
                         for (int oy = 0; oy < oh; oy++)
                             for (int ox = 0; ox < ow; ox++)
                             {
                                 double s = bias.Data[o];
-                                for (int c = 0; c < channels; c++)
+                                for (int cg = 0; cg < cinG; cg++)
                                     for (int ky = 0; ky < 3; ky++)
                                         for (int kx = 0; kx < 3; kx++)
                                         {
-                                            int iy = oy * stride - 1 + ky, ix = ox * stride - 1 + kx;
+                                            int c = o / coutG * cinG + cg, iy = oy * stride - 1 + ky, ix = ox * stride - 1 + kx;
                                             if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-                                                s += (double)weight.Data[((o * channels + c) * 3 + ky) * 3 + kx] * x.Data[((i * channels + c) * h + iy) * w + ix];
+                                                s += (double)weight.Data[((o * cinG + cg) * 3 + ky) * 3 + kx] * x.Data[((i * cin + c) * h + iy) * w + ix];
                                         }
-                                float got = y.Data[((i * outChannels + o) * oh + oy) * ow + ox];
+                                float got = y.Data[((i * cout + o) * oh + oy) * ow + ox];
                                 Assert.True(Math.Abs(got - s) < 1e-5, $"threads {threads}, image {i}, channel {o}, ({oy}, {ox}): {got} vs {s}");
                             }
             }
