@@ -19,6 +19,8 @@ public static class GemmBench
         ("pointwise 8->16, 28x28, batch 64", 16, 50176, 8, false, false),
         ("resnet 3x3 64->64, 16x16, batch 32 (im2col)", 64, 8192, 576, false, false),
         ("resnet 3x3 512->512, 2x2, batch 32 (im2col)", 512, 128, 4608, false, false),
+        ("the same, 14 images (a 1 MB im2col block)", 512, 56, 4608, false, false),
+        ("resnet 3x3 256->256, 4x4, 7 images (1 MB)", 256, 112, 2304, false, false),
         ("dW of resnet 3x3 64->64 (dY * cols^T)", 64, 576, 8192, false, true),
         ("dX of resnet 3x3 64->64 (W^T * dY)", 576, 8192, 64, true, false),
         ("per-image pointwise 256->256 at 2x2", 256, 4, 256, false, false),

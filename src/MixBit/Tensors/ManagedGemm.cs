@@ -33,6 +33,7 @@ internal static class ManagedGemm
     private const long SmallRowWork = 1 << 14; // multiply-adds per row of C up to which row blocks may be MinSplitRows rows
     private const int BlockPanels = 8; // B panels packed per pass: KC x 192 floats (192 KB)
     private const long MinTaskMacs = 1 << 16; // below this a task is not worth handing to another thread
+    private const long ColumnsOuterMaxA = 1 << 16; // floats of A (256 KB, half of L2) up to which a task runs column blocks outside
 
     [ThreadStatic] private static float[]? _blockB, _tile, _packedA, _partials, _dotRows;
 
@@ -254,20 +255,8 @@ internal static class ManagedGemm
         bool allowSkinnyPaths)
     {
         var e = epilogue.IsIdentity ? new GemmEpilogue(null) : epilogue; // default(GemmEpilogue) would clamp to [0, 0]
-        if (beta != 0f && beta != 1f)
-        {
-            for (int r = 0; r < m; r++)
-                for (int j = 0; j < n; j++) c.Data[c.Offset + c.RowIndex(r) + c.ColIndex(j)] *= beta;
-            beta = 1f;
-        }
-        if (k == 0 || alpha == 0f)
-        {
-            if (beta == 0f)
-                for (int r = 0; r < m; r++)
-                    for (int j = 0; j < n; j++) c.Data[c.Offset + c.RowIndex(r) + c.ColIndex(j)] = 0f;
-            FinishAll(m, n, c, e);
-            return;
-        }
+        if (beta != 0f && beta != 1f) { Scale(m, n, c, beta); beta = 1f; }
+        if (k == 0 || alpha == 0f) { Scale(m, n, c, beta); FinishAll(m, n, c, e); return; }
 
         if (allowSkinnyPaths && PrefersDots(m, n, a, b))
         {
@@ -285,6 +274,18 @@ internal static class ManagedGemm
         Run(m, n, k, alpha, a, b, beta, c, e, chunks);
     }
 
+    /// <summary>C = beta * C (beta 0 writes zeros, whatever C held).</summary>
+    private static void Scale(int m, int n, in MatrixView c, float beta)
+    {
+        if (beta == 1f) return;
+        for (int r = 0; r < m; r++)
+            for (int j = 0; j < n; j++)
+            {
+                ref float dst = ref c.Data[c.Offset + c.RowIndex(r) + c.ColIndex(j)];
+                dst = beta == 0f ? 0f : dst * beta;
+            }
+    }
+
     /// <summary>C(r, j) = the epilogue of C(r, j), element by element.</summary>
     private static void FinishAll(int m, int n, in MatrixView c, in GemmEpilogue e)
     {
@@ -297,6 +298,16 @@ internal static class ManagedGemm
                 dst = Finish(dst, e, r);
             }
         }
+    }
+
+    /// <summary>The number of K blocks of a K range: as few as keep each at most <see cref="KC"/>, a function of its length alone.</summary>
+    internal static int KBlocks(int k) => (k + KC - 1) / KC;
+
+    /// <summary>Block kb of <paramref name="blocks"/> equal K blocks of [k0, k1): its first row and length.</summary>
+    internal static (int P0, int Kc) KBlock(int k0, int k1, int blocks, int kb)
+    {
+        int p0 = k0 + (int)((long)(k1 - k0) * kb / blocks);
+        return (p0, k0 + (int)((long)(k1 - k0) * (kb + 1) / blocks) - p0);
     }
 
     /// <summary>The blocked product with <paramref name="chunks"/> K chunks (of the caller's shape) and beta 0 or 1.</summary>
@@ -426,42 +437,46 @@ internal static class ManagedGemm
             var blockB = Rent(ref _blockB, KC * NR * BlockPanels);
             var tile = Rent(ref _tile, MR * NR);
             Span<int> colOffsets = stackalloc int[NR];
-            int blocks = (k1 - k0 + KC - 1) / KC;
-            for (int kb = 0; kb < blocks; kb++)
+            int blocks = KBlocks(k1 - k0), colSteps = (j1 - j0 + BlockPanels * NR - 1) / (BlockPanels * NR);
+            // K blocks outside (GotoBLAS): a K block of the task's rows of A stays in L2 while all its column blocks pass.
+            // Column blocks outside when the task's whole A fits in L2 anyway: then its block of C (rows x 192 columns)
+            // stays in cache across the K blocks, where a long C (64 x 8192 of a 3x3 conv at batch 32) would go to
+            // memory and back once per K block. Each element of C still sums its K blocks in order: the same bits.
+            bool columnsOuter = blocks > 1 && colSteps > 1 && (long)(i1 - i0) * (k1 - k0) <= ColumnsOuterMaxA;
+            for (int step = 0; step < blocks * colSteps; step++)
             {
-                int p0 = k0 + (int)((long)(k1 - k0) * kb / blocks), kc = k0 + (int)((long)(k1 - k0) * (kb + 1) / blocks) - p0;
+                int kb = columnsOuter ? step % blocks : step / colSteps;
+                int jb = j0 + (columnsOuter ? step / blocks : step % colSteps) * BlockPanels * NR;
+                var (p0, kc) = KBlock(k0, k1, blocks, kb);
                 bool accumulate = kb > 0 || keepC;
                 var finish = kb == blocks - 1 ? epilogue : null;
-                for (int jb = j0; jb < j1; jb += BlockPanels * NR)
+                int ncols = Math.Min(BlockPanels * NR, j1 - jb);
+                PackB(B, p0, kc, jb, ncols, blockB);
+                for (int j = jb; j < jb + ncols; j += NR)
                 {
-                    int ncols = Math.Min(BlockPanels * NR, j1 - jb);
-                    PackB(B, p0, kc, jb, ncols, blockB);
-                    for (int j = jb; j < jb + ncols; j += NR)
+                    int nc = Math.Min(NR, N - j);
+                    ref float pb = ref blockB[(j - jb) / NR * kc * NR];
+                    // In place when each 8-lane third of the tile's columns is adjacent in C (they may lie in different
+                    // images: maps of 16 or 64 positions), through the tile buffer otherwise.
+                    for (int cc = 0; cc < nc; cc++) colOffsets[cc] = c.ColIndex(j + cc);
+                    bool cInPlace = nc == NR && c.UngroupedRows(i0, i1 - i0)
+                        && colOffsets[V - 1] - colOffsets[0] == V - 1 && colOffsets[2 * V - 1] - colOffsets[V] == V - 1
+                        && colOffsets[NR - 1] - colOffsets[2 * V] == V - 1;
+                    nint o1 = colOffsets[V] - colOffsets[0], o2 = colOffsets[2 * V] - colOffsets[0];
+                    for (int i = i0; i < i1; i += MR)
                     {
-                        int nc = Math.Min(NR, N - j);
-                        ref float pb = ref blockB[(j - jb) / NR * kc * NR];
-                        // In place when each 8-lane third of the tile's columns is adjacent in C (they may lie in different
-                        // images: maps of 16 or 64 positions), through the tile buffer otherwise.
-                        for (int cc = 0; cc < nc; cc++) colOffsets[cc] = c.ColIndex(j + cc);
-                        bool cInPlace = nc == NR && c.UngroupedRows(i0, i1 - i0)
-                            && colOffsets[V - 1] - colOffsets[0] == V - 1 && colOffsets[2 * V - 1] - colOffsets[V] == V - 1
-                            && colOffsets[NR - 1] - colOffsets[2 * V] == V - 1;
-                        nint o1 = colOffsets[V] - colOffsets[0], o2 = colOffsets[2 * V] - colOffsets[0];
-                        for (int i = i0; i < i1; i += MR)
+                        int mr = Math.Min(MR, M - i);
+                        ref float pa = ref PackedA is { } packed
+                            ? ref packed[(i / MR * K + p0) * MR]
+                            : ref A.Data[A.Offset + A.RowIndex(i) + A.ColIndex(p0)];
+                        var (aK, aR) = PackedA is null ? ((nint)A.ColStride, (nint)A.RowStride) : (MR, 1);
+                        if (cInPlace && mr == MR)
+                            Kernel(kc, ref pa, aK, aR, ref pb, ref c.Data[c.Offset + c.RowIndex(i) + colOffsets[0]], c.RowStride, o1, o2,
+                                Alpha, accumulate, finish, i);
+                        else
                         {
-                            int mr = Math.Min(MR, M - i);
-                            ref float pa = ref PackedA is { } packed
-                                ? ref packed[(i / MR * K + p0) * MR]
-                                : ref A.Data[A.Offset + A.RowIndex(i) + A.ColIndex(p0)];
-                            var (aK, aR) = PackedA is null ? ((nint)A.ColStride, (nint)A.RowStride) : (MR, 1);
-                            if (cInPlace && mr == MR)
-                                Kernel(kc, ref pa, aK, aR, ref pb, ref c.Data[c.Offset + c.RowIndex(i) + colOffsets[0]], c.RowStride, o1, o2,
-                                    Alpha, accumulate, finish, i);
-                            else
-                            {
-                                Kernel(kc, ref pa, aK, aR, ref pb, ref tile[0], NR, V, 2 * V, 1f, false, null, 0);
-                                Merge(tile, c, i, mr, colOffsets[..nc], Alpha, accumulate, finish);
-                            }
+                            Kernel(kc, ref pa, aK, aR, ref pb, ref tile[0], NR, V, 2 * V, 1f, false, null, 0);
+                            Merge(tile, c, i, mr, colOffsets[..nc], Alpha, accumulate, finish);
                         }
                     }
                 }
@@ -647,6 +662,7 @@ internal static class ManagedGemm
     private static void Kernel(int kc, ref float a, nint aK, nint aR, ref float b, ref float c, nint ldc, nint o1, nint o2,
         float alpha, bool accumulate, GemmEpilogue? finish, int row0)
     {
+        PrefetchTile(ref c, ldc, o1, o2);
         Vector256<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector256<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
         nint aR2 = aR * 2, aR3 = aR * 3;
@@ -671,6 +687,23 @@ internal static class ManagedGemm
         StoreRow(ref Unsafe.Add(ref c, ldc), o1, o2, c10, c11, c12, va, accumulate, finish, row0 + 1);
         StoreRow(ref Unsafe.Add(ref c, 2 * ldc), o1, o2, c20, c21, c22, va, accumulate, finish, row0 + 2);
         StoreRow(ref Unsafe.Add(ref c, 3 * ldc), o1, o2, c30, c31, c32, va, accumulate, finish, row0 + 3);
+    }
+
+    /// <summary>
+    /// Asks for the C tile's cache lines before the k loop, so that they arrive while it runs: a C larger than L2 (a
+    /// long product accumulated over K blocks) would otherwise stall each tile's store on memory.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchTile(ref float c, nint ldc, nint o1, nint o2)
+    {
+        if (!Sse.IsSupported) return;
+        for (int r = 0; r < MR; r++)
+        {
+            ref float row = ref Unsafe.Add(ref c, r * ldc);
+            Sse.Prefetch0(Unsafe.AsPointer(ref row));
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref row, o1)));
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref row, o2 + V - 1)));
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -6,7 +6,8 @@ namespace MixBit.Nn.Layers;
 /// <summary>
 /// Conv2d on NCHW. Standard convolutions are GEMMs over the whole batch (<see cref="MatrixView.Nchw"/>: the positions of
 /// all images are the columns of one product, which parallelises over output tiles): 1x1/stride 1/no pad directly on
-/// the input, otherwise on im2col columns [image][C_in*k_h*k_w][H_out*W_out] of a block of images. Depthwise
+/// the input, otherwise on im2col columns [image][C_in*k_h*k_w][H_out*W_out] of a block of images, or in inference on
+/// maps smaller than the kernel as one dense product with the weights unrolled (<see cref="UnrolledConv"/>). Depthwise
 /// convolutions run with 8 channels per vector (<see cref="BlockedDepthwise"/>); stems with few input channels as planar
 /// loops (<see cref="PlanarConvKernels"/>: forward parallel over images, weight gradient over output channels; with an
 /// input gradient the backward is the GEMM one). Other groupings run one product per group.
@@ -20,6 +21,10 @@ public sealed class Conv2dLayer : Layer
     private readonly float[][] _colScratch = NewWorkerBuffers();
     private readonly bool _dense;
     private float[] _columns = [];
+    private float[] _unrolled = [];
+    private float[]? _unrolledFrom;
+    private int _unrolledPeriod;
+    private ConvGeometry _unrolledGeometry;
     private Tensor _input = null!;
 
     public Conv2dLayer(string name, Conv2dSpec spec, Tensor weight, Tensor? bias)
@@ -47,9 +52,13 @@ public sealed class Conv2dLayer : Layer
     /// Inference with substitute weights and an epilogue: y = clamp(conv(x, weight) + bias, lo, hi) per channel, in one
     /// pass while each image's output is in cache. Used with BN folded into weight/bias and the activation as the clamp.
     /// </summary>
-    public Tensor ForwardFused(Tensor x, float[] weight, float[]? bias, float lo, float hi) => Run(x, weight, bias, lo, hi);
+    /// <param name="frozenPeriod">0, or the frozen period (<see cref="Network.ParametersFrozen"/>) in which
+    /// <paramref name="weight"/> keeps its values: what is derived from the weights (<see cref="UnrolledConv"/>) is then
+    /// kept from one call to the next.</param>
+    public Tensor ForwardFused(Tensor x, float[] weight, float[]? bias, float lo, float hi, int frozenPeriod = 0)
+        => Run(x, weight, bias, lo, hi, frozenPeriod);
 
-    private Tensor Run(Tensor x, float[] weight, float[]? bias, float lo, float hi)
+    private Tensor Run(Tensor x, float[] weight, float[]? bias, float lo, float hi, int frozenPeriod = 0)
     {
         int n = x.Dim(0), h = x.Dim(2), w = x.Dim(3);
         var outShape = _spec.OutputShape([new ActivationShape(x.Dim(1), h, w)]);
@@ -93,6 +102,8 @@ public sealed class Conv2dLayer : Layer
                 }
             });
         }
+        else if (UnrolledConv.Prefers(_spec, geo, n, frozen: frozenPeriod != 0))
+            UnrolledConv.Forward(_spec, geo, x, Unrolled(geo, weight, frozenPeriod), bias, lo, hi, Output);
         else if (_spec.Groups == 1)
             ForwardGemm(geo, x, weight, 0, epilogue); // one product over the batch, epilogue fused into its store
         else
@@ -106,6 +117,22 @@ public sealed class Conv2dLayer : Layer
                 });
         }
         return Output;
+    }
+
+    /// <summary>
+    /// The weights unrolled for this geometry (<see cref="UnrolledConv"/>), kept while the caller's frozen period, the
+    /// weights' array and the geometry stay the same.
+    /// </summary>
+    private float[] Unrolled(in ConvGeometry geo, float[] weight, int frozenPeriod)
+    {
+        if (frozenPeriod != _unrolledPeriod || !ReferenceEquals(weight, _unrolledFrom) || geo != _unrolledGeometry)
+        {
+            long length = UnrolledConv.Length(_spec, geo);
+            if (_unrolled.Length < length) _unrolled = new float[length];
+            UnrolledConv.Unroll(_spec, geo, weight, _unrolled);
+            (_unrolledFrom, _unrolledPeriod, _unrolledGeometry) = (weight, frozenPeriod, geo);
+        }
+        return _unrolled;
     }
 
     /// <summary>Y_g = W_g * cols_g over all images of the batch, for conv group <paramref name="g"/>.</summary>

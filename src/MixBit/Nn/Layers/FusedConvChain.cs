@@ -24,7 +24,7 @@ internal sealed class FusedConvChain(Conv2dLayer conv, BatchNorm2dLayer? bn, Rel
         _foldedIn = frozenPeriod;
         float hi = relu is null ? float.PositiveInfinity : relu.Spec.Max;
         float lo = relu is null ? float.NegativeInfinity : 0f;
-        return conv.ForwardFused(x, _weight, _bias, lo, hi);
+        return conv.ForwardFused(x, _weight, _bias, lo, hi, frozenPeriod);
     }
 
     private void Fold()
