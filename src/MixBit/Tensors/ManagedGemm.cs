@@ -662,7 +662,7 @@ internal static class ManagedGemm
     private static void Kernel(int kc, ref float a, nint aK, nint aR, ref float b, ref float c, nint ldc, nint o1, nint o2,
         float alpha, bool accumulate, GemmEpilogue? finish, int row0)
     {
-        PrefetchTile(ref c, ldc, o1, o2);
+        if (accumulate) PrefetchTile(ref c, ldc, o1, o2);
         Vector256<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector256<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
         nint aR2 = aR * 2, aR3 = aR * 3;
@@ -690,8 +690,9 @@ internal static class ManagedGemm
     }
 
     /// <summary>
-    /// Asks for the C tile's cache lines before the k loop, so that they arrive while it runs: a C larger than L2 (a
-    /// long product accumulated over K blocks) would otherwise stall each tile's store on memory.
+    /// Asks for the C tile's cache lines before the k loop of a tile that adds to C, so that they arrive while it runs: a
+    /// C larger than L2 (a long product accumulated over K blocks) would otherwise stall each tile's store on memory. A
+    /// tile that overwrites C does not wait for its lines (the stores are buffered), so it asks for nothing.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void PrefetchTile(ref float c, nint ldc, nint o1, nint o2)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace MixBit.Tensors;
@@ -172,6 +173,9 @@ public static class Workers
             job.Finish();
         }
 
+        /// <remarks>Compiled optimised from the start: the thread enters this loop once and never leaves it, so tiered
+        /// compilation would run its polling as unoptimised code until on-stack replacement (seen in perf).</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Loop(int slot)
         {
             var start = _start[slot];
@@ -192,6 +196,7 @@ public static class Workers
         /// layer's work, so a thread that slept between layers would join each one late (batch 1 ran slower on two
         /// threads than on one). Returns as soon as a job is posted (the semaphore's count is then above zero).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void StayAwake(SemaphoreSlim start)
         {
             long until = Stopwatch.GetTimestamp() + SpinTicks;
