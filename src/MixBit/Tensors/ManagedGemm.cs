@@ -456,13 +456,12 @@ internal static class ManagedGemm
                 {
                     int nc = Math.Min(NR, N - j);
                     ref float pb = ref blockB[(j - jb) / NR * kc * NR];
-                    // In place when each 8-lane third of the tile's columns is adjacent in C (they may lie in different
-                    // images: maps of 16 or 64 positions), through the tile buffer otherwise.
+                    // In place when each 4-lane quarter of the tile's columns is adjacent in C (they may lie in different
+                    // images: maps of 16 or 64 positions, or of 4 at 2x2), through the tile buffer otherwise.
                     for (int cc = 0; cc < nc; cc++) colOffsets[cc] = c.ColIndex(j + cc);
-                    bool cInPlace = nc == NR && c.UngroupedRows(i0, i1 - i0)
-                        && colOffsets[V - 1] - colOffsets[0] == V - 1 && colOffsets[2 * V - 1] - colOffsets[V] == V - 1
-                        && colOffsets[NR - 1] - colOffsets[2 * V] == V - 1;
-                    nint o1 = colOffsets[V] - colOffsets[0], o2 = colOffsets[2 * V] - colOffsets[0];
+                    var cols = c.UngroupedRows(i0, i1 - i0) ? TileColumns.Of(colOffsets[..nc]) : null;
+                    bool thirds = cols is { Thirds: true };
+                    nint o1 = cols?.Q2 ?? 0, o2 = cols?.Q4 ?? 0;
                     for (int i = i0; i < i1; i += MR)
                     {
                         int mr = Math.Min(MR, M - i);
@@ -470,13 +469,14 @@ internal static class ManagedGemm
                             ? ref packed[(i / MR * K + p0) * MR]
                             : ref A.Data[A.Offset + A.RowIndex(i) + A.ColIndex(p0)];
                         var (aK, aR) = PackedA is null ? ((nint)A.ColStride, (nint)A.RowStride) : (MR, 1);
-                        if (cInPlace && mr == MR)
+                        if (thirds && mr == MR)
                             Kernel(kc, ref pa, aK, aR, ref pb, ref c.Data[c.Offset + c.RowIndex(i) + colOffsets[0]], c.RowStride, o1, o2,
                                 Alpha, accumulate, finish, i);
                         else
                         {
                             Kernel(kc, ref pa, aK, aR, ref pb, ref tile[0], NR, V, 2 * V, 1f, false, null, 0);
-                            Merge(tile, c, i, mr, colOffsets[..nc], Alpha, accumulate, finish);
+                            if (cols is { } quarters && mr == MR) StoreQuarters(tile, c, i, colOffsets[0], quarters, Alpha, accumulate, finish);
+                            else Merge(tile, c, i, mr, colOffsets[..nc], Alpha, accumulate, finish);
                         }
                     }
                 }
@@ -654,9 +654,30 @@ internal static class ManagedGemm
     }
 
     /// <summary>
+    /// Where the 24 columns of a register tile lie in a row of C, as offsets from its first column: six runs of four
+    /// adjacent floats (quarters; Q0 = 0), or where each pair of quarters is adjacent, three runs of eight (thirds).
+    /// </summary>
+    private readonly record struct TileColumns(nint Q1, nint Q2, nint Q3, nint Q4, nint Q5)
+    {
+        public bool Thirds => Q1 == 4 && Q3 == Q2 + 4 && Q5 == Q4 + 4;
+
+        /// <summary>The tile's quarters from the columns' offsets in a row of C, or null when it is not 24 columns in runs of four.</summary>
+        public static TileColumns? Of(ReadOnlySpan<int> offsets)
+        {
+            if (offsets.Length != NR) return null;
+            for (int cc = 1; cc < NR; cc++)
+                if (cc % 4 != 0 && offsets[cc] - offsets[cc - 1] != 1) return null;
+            int o = offsets[0];
+            return new(offsets[4] - o, offsets[8] - o, offsets[12] - o, offsets[16] - o, offsets[20] - o);
+        }
+    }
+
+    /// <summary>
     /// The register block: acc(4 x 24) = sum over p &lt; kc of A(r, p) * B(p, 0..23), A(r, p) at a[p*aK + r*aR] and B(p, ·) at
     /// b[p*NR] (a packed panel); then C(r, ·) = alpha * acc (+ C when accumulating), then the epilogue for C row row0 + r.
     /// Row r of C is at c[r*ldc]; its three 8-lane thirds at offsets 0, o1 and o2 (8 and 16 when the row is contiguous).
+    /// The stores stay three inlined vector stores per row: a larger epilogue (six four-lane stores) made the JIT spill
+    /// the accumulators inside the k loop, which ran 2.5x slower.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel(int kc, ref float a, nint aK, nint aR, ref float b, ref float c, nint ldc, nint o1, nint o2,
@@ -716,6 +737,23 @@ internal static class ManagedGemm
         StoreVector(ref Unsafe.Add(ref c, o2), v2, alpha, accumulate, finish, row);
     }
 
+    /// <summary>
+    /// C(i + r, ·) = alpha * tile[r, ·] (+ C) then the epilogue, for a full 4 x 24 tile whose columns lie in C as six runs
+    /// of four (images of 2x2 positions): six four-lane stores per row, with the register block's operations per lane
+    /// (the same bits), where <see cref="Merge"/> would look for the runs again on every tile.
+    /// </summary>
+    private static void StoreQuarters(float[] tile, in MatrixView c, int i, int firstColumn, in TileColumns cols, float alpha, bool accumulate,
+        GemmEpilogue? finish)
+    {
+        Span<nint> at = [0, cols.Q1, cols.Q2, cols.Q3, cols.Q4, cols.Q5];
+        for (int r = 0; r < MR; r++)
+        {
+            ref float row = ref c.Data[c.Offset + c.RowIndex(i + r) + firstColumn];
+            for (int q = 0; q < 6; q++)
+                StoreVector(ref Unsafe.Add(ref row, at[q]), Vector128.LoadUnsafe(ref tile[r * NR + 4 * q]), alpha, accumulate, finish, i + r);
+        }
+    }
+
     /// <summary>c[0..8) = alpha * v (+ c), then clamp(· + bias[row], lo, hi) when finishing.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreVector(ref float c, Vector256<float> v, Vector256<float> alpha, bool accumulate, GemmEpilogue? finish, int row)
@@ -727,6 +765,7 @@ internal static class ManagedGemm
     }
 
     /// <summary>Four lanes of C stored as <see cref="StoreVector(ref float, Vector256{float}, Vector256{float}, bool, GemmEpilogue?, int)"/> stores eight.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreVector(ref float c, Vector128<float> v, float alpha, bool accumulate, GemmEpilogue? finish, int row)
     {
         v = accumulate ? Vector128.FusedMultiplyAdd(v, Vector128.Create(alpha), Vector128.LoadUnsafe(ref c)) : v * alpha;

@@ -52,6 +52,7 @@ public class GemmTests
     [Theory]
     [InlineData(3, 8, 5, 49)] // 7x7 maps: register tiles span two images
     [InlineData(2, 16, 12, 4)] // 2x2 maps: one tile spans six images
+    [InlineData(7, 16, 300, 4)] // 2x2 maps, a full tile stored in runs of four, then a partial one; two K blocks
     [InlineData(5, 4, 300, 16)] // several K blocks
     public void Products_over_the_images_of_an_nchw_batch_match_per_image_products(int images, int cout, int cin, int hw)
     {
