@@ -436,7 +436,7 @@ internal static class ManagedGemm
             GemmEpilogue? epilogue = Chunks == 1 && !Epilogue.IsIdentity ? Epilogue : null;
             var blockB = Rent(ref _blockB, KC * NR * BlockPanels);
             var tile = Rent(ref _tile, MR * NR);
-            Span<int> colOffsets = stackalloc int[NR];
+            Span<int> colOffsets = stackalloc int[NR], runStart = stackalloc int[NR + 1];
             int blocks = KBlocks(k1 - k0), colSteps = (j1 - j0 + BlockPanels * NR - 1) / (BlockPanels * NR);
             // K blocks outside (GotoBLAS): a K block of the task's rows of A stays in L2 while all its column blocks pass.
             // Column blocks outside when the task's whole A fits in L2 anyway: then its block of C (rows x 192 columns)
@@ -462,6 +462,7 @@ internal static class ManagedGemm
                     var cols = c.UngroupedRows(i0, i1 - i0) ? TileColumns.Of(colOffsets[..nc]) : null;
                     bool thirds = cols is { Thirds: true };
                     nint o1 = cols?.Q2 ?? 0, o2 = cols?.Q4 ?? 0;
+                    int runs = Runs(colOffsets[..nc], runStart); // once per panel: every tile of it not stored in place merges by these
                     for (int i = i0; i < i1; i += MR)
                     {
                         int mr = Math.Min(MR, M - i);
@@ -476,7 +477,7 @@ internal static class ManagedGemm
                         {
                             Kernel(kc, ref pa, aK, aR, ref pb, ref tile[0], NR, V, 2 * V, 1f, false, null, 0);
                             if (cols is { } quarters && mr == MR) StoreQuarters(tile, c, i, colOffsets[0], quarters, Alpha, accumulate, finish);
-                            else Merge(tile, c, i, mr, colOffsets[..nc], Alpha, accumulate, finish);
+                            else Merge(tile, c, i, mr, colOffsets[..nc], runStart[..(runs + 1)], Alpha, accumulate, finish);
                         }
                     }
                 }
@@ -574,21 +575,29 @@ internal static class ManagedGemm
     }
 
     /// <summary>
-    /// C(i + r, col) = alpha * tile[r, cc] (+ C) then the epilogue, for the valid rows and the given column offsets, run by
-    /// run of columns adjacent in C: 8 lanes at a time, a run's end of 8 or more as one overlapping vector (when C is
-    /// overwritten), else 4 lanes (images of 4 positions), else one by one.
+    /// Where the runs of columns adjacent in C start (a tile over 7x7 maps: 17 columns of one image, then 7 of the next),
+    /// then the number of columns: runStart[0 .. runs], the same for every row of a panel. Returns the number of runs.
     /// </summary>
-    private static void Merge(float[] tile, in MatrixView c, int i, int mr, ReadOnlySpan<int> colOffsets, float alpha, bool accumulate, GemmEpilogue? finish)
+    private static int Runs(ReadOnlySpan<int> colOffsets, Span<int> runStart)
+    {
+        int runs = 0;
+        for (int cc = 0; cc < colOffsets.Length; cc++)
+            if (cc == 0 || colOffsets[cc] - colOffsets[cc - 1] != 1) runStart[runs++] = cc;
+        runStart[runs] = colOffsets.Length;
+        return runs;
+    }
+
+    /// <summary>
+    /// C(i + r, col) = alpha * tile[r, cc] (+ C) then the epilogue, for the valid rows and the given column offsets, run by
+    /// run of columns adjacent in C (<see cref="Runs"/>): 8 lanes at a time, a run's end of 8 or more as one overlapping
+    /// vector (when C is overwritten), else 4 lanes (images of 4 positions), else one by one.
+    /// </summary>
+    private static void Merge(float[] tile, in MatrixView c, int i, int mr, ReadOnlySpan<int> colOffsets, ReadOnlySpan<int> runStart, float alpha,
+        bool accumulate, GemmEpilogue? finish)
     {
         var data = c.Data;
         var va = Vector256.Create(alpha);
-        int nc = colOffsets.Length;
-        // Runs of columns adjacent in C (a tile over 7x7 maps: 17 columns of one image, then 7 of the next), the same for every row.
-        Span<int> runStart = stackalloc int[NR + 1];
-        int runs = 0;
-        for (int cc = 0; cc < nc; cc++)
-            if (cc == 0 || colOffsets[cc] - colOffsets[cc - 1] != 1) runStart[runs++] = cc;
-        runStart[runs] = nc;
+        int runs = runStart.Length - 1;
         for (int r = 0; r < mr; r++)
         {
             int rowOff = c.Offset + c.RowIndex(i + r);

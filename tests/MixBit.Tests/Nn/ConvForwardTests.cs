@@ -16,6 +16,7 @@ public class ConvForwardTests
     [InlineData(3, 4, 4, 1)]
     [InlineData(1, 14, 14, 1)]
     [InlineData(2, 9, 9, 2)]
+    [InlineData(2, 7, 7, 1)]
     [InlineData(1, 28, 28, 2)]
     public void Depthwise_forward_is_the_convolution(int n, int h, int w, int stride)
         => AssertIsTheConvolution(Conv2dSpec.Square(20, 20, 3, stride, groups: 20, hasBias: true), n, h, w);

@@ -100,67 +100,94 @@ internal static class BlockedDepthwise
             ToLanes(x.AsSpan((n * channels + c0) * plan.InHw), plan.InHw, lanes, plan.InputAt, p);
             // Eight, then four positions of a row per pass over the taps: each weight vector loaded once feeds eight (four)
             // independent FMA chains, enough to keep both FMA units busy (one chain per position waits on its last FMA).
-            int step = g.StrideW * Lanes;
-            for (int oy = 0, q = 0; oy < g.OutH; oy++)
+            // A row's last positions run as one more pass that overlaps the previous one (it writes the same values
+            // again): on 7x7 maps the three positions after the first four took single-chain passes, three times the
+            // time of the four.
+            int step = g.StrideW * Lanes, width = g.OutW;
+            for (int oy = 0; oy < g.OutH; oy++)
             {
                 int ox = 0;
-                for (; ox + 8 <= g.OutW; ox += 8, q += 8)
+                for (; ox + 8 <= width; ox += 8) PassOfEight(ref WindowOf(ref rp, plan, g, oy, ox), ref rw, ref rt, plan.Taps, step, ref OutputAt(ref ro, oy * width + ox), vb, vlo, vhi);
+                if (ox < width && width >= 8 && width - ox > 4)
                 {
-                    ref float window = ref Unsafe.Add(ref rp, plan.WindowAt(g, oy, ox));
-                    Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-                    for (int t = 0; t < plan.Taps; t++)
-                    {
-                        var wt = Unsafe.Add(ref rw, t);
-                        ref float tap = ref Unsafe.Add(ref window, Unsafe.Add(ref rt, t));
-                        a0 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap), a0);
-                        a1 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)step), a1);
-                        a2 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(2 * step)), a2);
-                        a3 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(3 * step)), a3);
-                        a4 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(4 * step)), a4);
-                        a5 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(5 * step)), a5);
-                        a6 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(6 * step)), a6);
-                        a7 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(7 * step)), a7);
-                    }
-                    ref float dst = ref Unsafe.Add(ref ro, q * Lanes);
-                    Vector256.MinNative(Vector256.MaxNative(a0 + vb, vlo), vhi).StoreUnsafe(ref dst);
-                    Vector256.MinNative(Vector256.MaxNative(a1 + vb, vlo), vhi).StoreUnsafe(ref dst, Lanes);
-                    Vector256.MinNative(Vector256.MaxNative(a2 + vb, vlo), vhi).StoreUnsafe(ref dst, 2 * Lanes);
-                    Vector256.MinNative(Vector256.MaxNative(a3 + vb, vlo), vhi).StoreUnsafe(ref dst, 3 * Lanes);
-                    Vector256.MinNative(Vector256.MaxNative(a4 + vb, vlo), vhi).StoreUnsafe(ref dst, 4 * Lanes);
-                    Vector256.MinNative(Vector256.MaxNative(a5 + vb, vlo), vhi).StoreUnsafe(ref dst, 5 * Lanes);
-                    Vector256.MinNative(Vector256.MaxNative(a6 + vb, vlo), vhi).StoreUnsafe(ref dst, 6 * Lanes);
-                    Vector256.MinNative(Vector256.MaxNative(a7 + vb, vlo), vhi).StoreUnsafe(ref dst, 7 * Lanes);
+                    ox = width - 8;
+                    PassOfEight(ref WindowOf(ref rp, plan, g, oy, ox), ref rw, ref rt, plan.Taps, step, ref OutputAt(ref ro, oy * width + ox), vb, vlo, vhi);
+                    continue;
                 }
-                for (; ox + 4 <= g.OutW; ox += 4, q += 4)
+                for (; ox + 4 <= width; ox += 4) PassOfFour(ref WindowOf(ref rp, plan, g, oy, ox), ref rw, ref rt, plan.Taps, step, ref OutputAt(ref ro, oy * width + ox), vb, vlo, vhi);
+                if (ox < width && width >= 4)
                 {
-                    ref float window = ref Unsafe.Add(ref rp, plan.WindowAt(g, oy, ox));
-                    Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                    for (int t = 0; t < plan.Taps; t++)
-                    {
-                        var wt = Unsafe.Add(ref rw, t);
-                        ref float tap = ref Unsafe.Add(ref window, Unsafe.Add(ref rt, t));
-                        a0 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap), a0);
-                        a1 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)step), a1);
-                        a2 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(2 * step)), a2);
-                        a3 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(3 * step)), a3);
-                    }
-                    ref float dst = ref Unsafe.Add(ref ro, q * Lanes);
-                    Vector256.MinNative(Vector256.MaxNative(a0 + vb, vlo), vhi).StoreUnsafe(ref dst);
-                    Vector256.MinNative(Vector256.MaxNative(a1 + vb, vlo), vhi).StoreUnsafe(ref dst, Lanes);
-                    Vector256.MinNative(Vector256.MaxNative(a2 + vb, vlo), vhi).StoreUnsafe(ref dst, 2 * Lanes);
-                    Vector256.MinNative(Vector256.MaxNative(a3 + vb, vlo), vhi).StoreUnsafe(ref dst, 3 * Lanes);
+                    ox = width - 4;
+                    PassOfFour(ref WindowOf(ref rp, plan, g, oy, ox), ref rw, ref rt, plan.Taps, step, ref OutputAt(ref ro, oy * width + ox), vb, vlo, vhi);
+                    continue;
                 }
-                for (; ox < g.OutW; ox++, q++)
+                for (; ox < width; ox++)
                 {
-                    ref float window = ref Unsafe.Add(ref rp, plan.WindowAt(g, oy, ox));
+                    ref float window = ref WindowOf(ref rp, plan, g, oy, ox);
                     var acc = Vector256<float>.Zero;
                     for (int t = 0; t < plan.Taps; t++)
                         acc = Vector256.FusedMultiplyAdd(Unsafe.Add(ref rw, t), Vector256.LoadUnsafe(ref window, (nuint)Unsafe.Add(ref rt, t)), acc);
-                    Vector256.MinNative(Vector256.MaxNative(acc + vb, vlo), vhi).StoreUnsafe(ref ro, (nuint)(q * Lanes));
+                    Vector256.MinNative(Vector256.MaxNative(acc + vb, vlo), vhi).StoreUnsafe(ref OutputAt(ref ro, oy * width + ox));
                 }
             }
             FromLanes(o, plan.OutHw, lanes, null, y.AsSpan((n * channels + c0) * plan.OutHw));
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref float WindowOf(ref float p, in Plan plan, in ConvGeometry g, int oy, int ox) => ref Unsafe.Add(ref p, plan.WindowAt(g, oy, ox));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref float OutputAt(ref float o, int position) => ref Unsafe.Add(ref o, position * Lanes);
+
+    /// <summary>Eight output positions <paramref name="step"/> floats apart in P: clamp(sum over taps of w_t * P[window + tap_t] + b).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PassOfEight(ref float window, ref Vector256<float> rw, ref int rt, int taps, int step, ref float dst,
+        Vector256<float> vb, Vector256<float> vlo, Vector256<float> vhi)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        for (int t = 0; t < taps; t++)
+        {
+            var wt = Unsafe.Add(ref rw, t);
+            ref float tap = ref Unsafe.Add(ref window, Unsafe.Add(ref rt, t));
+            a0 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap), a0);
+            a1 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)step), a1);
+            a2 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(2 * step)), a2);
+            a3 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(3 * step)), a3);
+            a4 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(4 * step)), a4);
+            a5 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(5 * step)), a5);
+            a6 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(6 * step)), a6);
+            a7 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(7 * step)), a7);
+        }
+        Vector256.MinNative(Vector256.MaxNative(a0 + vb, vlo), vhi).StoreUnsafe(ref dst);
+        Vector256.MinNative(Vector256.MaxNative(a1 + vb, vlo), vhi).StoreUnsafe(ref dst, Lanes);
+        Vector256.MinNative(Vector256.MaxNative(a2 + vb, vlo), vhi).StoreUnsafe(ref dst, 2 * Lanes);
+        Vector256.MinNative(Vector256.MaxNative(a3 + vb, vlo), vhi).StoreUnsafe(ref dst, 3 * Lanes);
+        Vector256.MinNative(Vector256.MaxNative(a4 + vb, vlo), vhi).StoreUnsafe(ref dst, 4 * Lanes);
+        Vector256.MinNative(Vector256.MaxNative(a5 + vb, vlo), vhi).StoreUnsafe(ref dst, 5 * Lanes);
+        Vector256.MinNative(Vector256.MaxNative(a6 + vb, vlo), vhi).StoreUnsafe(ref dst, 6 * Lanes);
+        Vector256.MinNative(Vector256.MaxNative(a7 + vb, vlo), vhi).StoreUnsafe(ref dst, 7 * Lanes);
+    }
+
+    /// <summary>As <see cref="PassOfEight"/> for four positions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PassOfFour(ref float window, ref Vector256<float> rw, ref int rt, int taps, int step, ref float dst,
+        Vector256<float> vb, Vector256<float> vlo, Vector256<float> vhi)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int t = 0; t < taps; t++)
+        {
+            var wt = Unsafe.Add(ref rw, t);
+            ref float tap = ref Unsafe.Add(ref window, Unsafe.Add(ref rt, t));
+            a0 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap), a0);
+            a1 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)step), a1);
+            a2 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(2 * step)), a2);
+            a3 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref tap, (nuint)(3 * step)), a3);
+        }
+        Vector256.MinNative(Vector256.MaxNative(a0 + vb, vlo), vhi).StoreUnsafe(ref dst);
+        Vector256.MinNative(Vector256.MaxNative(a1 + vb, vlo), vhi).StoreUnsafe(ref dst, Lanes);
+        Vector256.MinNative(Vector256.MaxNative(a2 + vb, vlo), vhi).StoreUnsafe(ref dst, 2 * Lanes);
+        Vector256.MinNative(Vector256.MaxNative(a3 + vb, vlo), vhi).StoreUnsafe(ref dst, 3 * Lanes);
     }
 
     /// <summary>
