@@ -306,10 +306,10 @@ internal static class ManagedGemm
     }
 
     /// <summary>The number of K blocks of a K range: as few as keep each at most <see cref="KC"/>, a function of its length alone.</summary>
-    internal static int KBlocks(int k) => (k + KC - 1) / KC;
+    private static int KBlocks(int k) => (k + KC - 1) / KC;
 
     /// <summary>Block kb of <paramref name="blocks"/> equal K blocks of [k0, k1): its first row and length.</summary>
-    internal static (int P0, int Kc) KBlock(int k0, int k1, int blocks, int kb)
+    private static (int P0, int Kc) KBlock(int k0, int k1, int blocks, int kb)
     {
         int p0 = k0 + (int)((long)(k1 - k0) * kb / blocks);
         return (p0, k0 + (int)((long)(k1 - k0) * (kb + 1) / blocks) - p0);
@@ -754,7 +754,7 @@ internal static class ManagedGemm
     /// <summary>
     /// C(i + r, ·) = alpha * tile[r, ·] (+ C) then the epilogue, for a full 4 x 24 tile whose columns lie in C as six runs
     /// of four (images of 2x2 positions): six four-lane stores per row, with the register block's operations per lane
-    /// (the same bits), where <see cref="Merge"/> would look for the runs again on every tile.
+    /// (the same bits), where <see cref="Merge"/> would go run by run with its general cases.
     /// </summary>
     private static void StoreQuarters(float[] tile, in MatrixView c, int i, int firstColumn, in TileColumns cols, float alpha, bool accumulate,
         GemmEpilogue? finish)

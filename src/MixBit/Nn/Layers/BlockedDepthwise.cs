@@ -105,31 +105,31 @@ internal static class BlockedDepthwise
             // time of the four.
             int step = g.StrideW * Lanes, width = g.OutW;
             for (int oy = 0; oy < g.OutH; oy++)
-            {
-                int ox = 0;
-                for (; ox + 8 <= width; ox += 8) PassOfEight(ref WindowOf(ref rp, plan, g, oy, ox), ref rw, ref rt, plan.Taps, step, ref OutputAt(ref ro, oy * width + ox), vb, vlo, vhi);
-                if (ox < width && width >= 8 && width - ox > 4)
+                for (int ox = 0; ox < width;)
                 {
-                    ox = width - 8;
-                    PassOfEight(ref WindowOf(ref rp, plan, g, oy, ox), ref rw, ref rt, plan.Taps, step, ref OutputAt(ref ro, oy * width + ox), vb, vlo, vhi);
-                    continue;
+                    if (width - ox >= 8 || (width >= 8 && width - ox > 4))
+                    {
+                        int at = Math.Min(ox, width - 8); // the last pass of a row may overlap the previous one
+                        PassOfEight(ref WindowOf(ref rp, plan, g, oy, at), ref rw, ref rt, plan.Taps, step, ref OutputAt(ref ro, oy * width + at), vb, vlo, vhi);
+                        ox = at + 8;
+                    }
+                    else if (width >= 4)
+                    {
+                        int at = Math.Min(ox, width - 4);
+                        PassOfFour(ref WindowOf(ref rp, plan, g, oy, at), ref rw, ref rt, plan.Taps, step, ref OutputAt(ref ro, oy * width + at), vb, vlo, vhi);
+                        ox = at + 4;
+                    }
+                    else
+                    {
+                        // Rows of 1 to 3 positions (2x2 and 1x1 maps): one FMA chain per position.
+                        ref float window = ref WindowOf(ref rp, plan, g, oy, ox);
+                        var acc = Vector256<float>.Zero;
+                        for (int t = 0; t < plan.Taps; t++)
+                            acc = Vector256.FusedMultiplyAdd(Unsafe.Add(ref rw, t), Vector256.LoadUnsafe(ref window, (nuint)Unsafe.Add(ref rt, t)), acc);
+                        Vector256.MinNative(Vector256.MaxNative(acc + vb, vlo), vhi).StoreUnsafe(ref OutputAt(ref ro, oy * width + ox));
+                        ox++;
+                    }
                 }
-                for (; ox + 4 <= width; ox += 4) PassOfFour(ref WindowOf(ref rp, plan, g, oy, ox), ref rw, ref rt, plan.Taps, step, ref OutputAt(ref ro, oy * width + ox), vb, vlo, vhi);
-                if (ox < width && width >= 4)
-                {
-                    ox = width - 4;
-                    PassOfFour(ref WindowOf(ref rp, plan, g, oy, ox), ref rw, ref rt, plan.Taps, step, ref OutputAt(ref ro, oy * width + ox), vb, vlo, vhi);
-                    continue;
-                }
-                for (; ox < width; ox++)
-                {
-                    ref float window = ref WindowOf(ref rp, plan, g, oy, ox);
-                    var acc = Vector256<float>.Zero;
-                    for (int t = 0; t < plan.Taps; t++)
-                        acc = Vector256.FusedMultiplyAdd(Unsafe.Add(ref rw, t), Vector256.LoadUnsafe(ref window, (nuint)Unsafe.Add(ref rt, t)), acc);
-                    Vector256.MinNative(Vector256.MaxNative(acc + vb, vlo), vhi).StoreUnsafe(ref OutputAt(ref ro, oy * width + ox));
-                }
-            }
             FromLanes(o, plan.OutHw, lanes, null, y.AsSpan((n * channels + c0) * plan.OutHw));
         }
     }

@@ -103,20 +103,30 @@ public sealed class Conv2dLayer : Layer
             });
         }
         else if (UnrolledConv.Prefers(_spec, geo, n, frozen: frozenPeriod != 0))
-            UnrolledConv.Forward(_spec, geo, x, Unrolled(geo, weight, frozenPeriod), bias, lo, hi, Output);
+        {
+            UnrolledConv.Forward(_spec, geo, x, Unrolled(geo, weight, frozenPeriod), Output);
+            ApplyEpilogue(n * _spec.OutChannels, outHw, epilogue);
+        }
         else if (_spec.Groups == 1)
             ForwardGemm(geo, x, weight, 0, epilogue); // one product over the batch, epilogue fused into its store
         else
         {
             for (int g = 0; g < _spec.Groups; g++) ForwardGemm(geo, x, weight, g, default);
-            if (!epilogue.IsIdentity)
-                Workers.Share(n * _spec.OutChannels, outHw, (start, end, _) =>
-                {
-                    for (int p = start; p < end; p++)
-                        VectorOps.AddClamp(Output.Data.AsSpan(p * outHw, outHw), bias is null ? 0f : bias[p % _spec.OutChannels], lo, hi);
-                });
+            ApplyEpilogue(n * _spec.OutChannels, outHw, epilogue);
         }
         return Output;
+    }
+
+    /// <summary>Output = clamp(Output + bias[channel], lo, hi) plane by plane, for the paths whose product stores no epilogue.</summary>
+    private void ApplyEpilogue(int planes, int planeLength, GemmEpilogue epilogue)
+    {
+        if (epilogue.IsIdentity) return;
+        Workers.Share(planes, planeLength, (start, end, _) =>
+        {
+            for (int p = start; p < end; p++)
+                VectorOps.AddClamp(Output.Data.AsSpan(p * planeLength, planeLength), epilogue.Bias is { } b ? b[p % _spec.OutChannels] : 0f,
+                    epilogue.Lo, epilogue.Hi);
+        });
     }
 
     /// <summary>

@@ -75,16 +75,10 @@ internal static class UnrolledConv
         return ky < g.KernelH && kx < g.KernelW ? ky * g.KernelW + kx : -1;
     }
 
-    /// <summary>y = clamp(x U + bias, lo, hi) over the batch: one product (images x outputs), then the per-channel epilogue.</summary>
-    public static void Forward(Conv2dSpec spec, in ConvGeometry g, Tensor x, float[] u, float[]? bias, float lo, float hi, Tensor y)
+    /// <summary>y = x U over the batch: one product (images x inputs times inputs x outputs); the caller applies bias and clamp.</summary>
+    public static void Forward(Conv2dSpec spec, in ConvGeometry g, Tensor x, float[] u, Tensor y)
     {
-        int n = x.Dim(0), k = spec.InChannels * g.InH * g.InW, outHw = g.OutH * g.OutW, cols = spec.OutChannels * outHw, cout = spec.OutChannels;
+        int n = x.Dim(0), k = spec.InChannels * g.InH * g.InW, cols = spec.OutChannels * g.OutH * g.OutW;
         Gemm.Multiply(n, cols, k, 1f, MatrixView.RowMajor(x.Data, k), MatrixView.RowMajor(u, cols), 0f, MatrixView.RowMajor(y.Data, cols));
-        if (bias is null && float.IsNegativeInfinity(lo) && float.IsPositiveInfinity(hi)) return;
-        Workers.Share(n * cout, outHw, (start, end, _) =>
-        {
-            for (int t = start; t < end; t++)
-                VectorOps.AddClamp(y.Data.AsSpan(t * outHw, outHw), bias is null ? 0f : bias[t % cout], lo, hi);
-        });
     }
 }
